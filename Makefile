@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run demo test lint serve clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Anketa needs Python 3.11 or newer ($(PYTHON) is older)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+## make run: set up (venv, migrations, questionnaires, first admin) and serve on SQLite.
+run: $(STAMP)
+	$(BIN)/anketa init
+	$(BIN)/anketa run --host $(HOST) --port $(PORT)
+
+## make demo: like run, with a clearly marked demo school and synthetic responses.
+demo: $(STAMP)
+	$(BIN)/anketa init
+	$(BIN)/anketa demo
+	$(BIN)/anketa run --host $(HOST) --port $(PORT)
+
+## make test: the whole suite on SQLite, then again on PostgreSQL when it is reachable
+## (required in CI).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+	@if $(BIN)/python scripts/pg_ready.py "$(PG_URL)"; then \
+		echo "== the suite again on PostgreSQL ($(PG_URL))"; \
+		ANKETA_TEST_POSTGRES="$(PG_URL)" $(BIN)/pytest -m "not e2e"; \
+	elif [ -n "$$CI" ]; then \
+		echo "PostgreSQL is not reachable at $(PG_URL); CI needs it."; exit 1; \
+	else \
+		echo "PostgreSQL is not reachable at $(PG_URL): skipped the PostgreSQL run."; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,65 @@
+"""Anketa: self-assessment surveys for schools.
+
+``create_app`` is the only way to get an application; there is no module-level app.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import load_config
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+SUPPORTED_LOCALES = ("uk", "ru", "bg", "en")
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL so readers never block the respondent's write; foreign keys on; wait, don't fail."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _select_locale() -> str:
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "uk"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Return a configured application; ``config`` overrides settings (tests pass their own)."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from app import api, auth, errors, security
+    from app.cli import register_commands
+    from app.staff import views as staff_views
+    from app.surveys import views as survey_views
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(survey_views.bp)
+    app.register_blueprint(staff_views.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    security.register(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,56 @@
+"""Error pages and domain errors shared by the views and the CLI."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+
+
+class AnketaError(Exception):
+    """A user-caused problem with a message that can be shown as it is (in Ukrainian)."""
+
+
+class NotFound(AnketaError):
+    """Something named by the user does not exist."""
+
+
+def register(app: Flask) -> None:
+    """Install the HTML error pages: no stack trace ever reaches a user."""
+
+    @app.errorhandler(404)
+    def not_found(error: Exception) -> tuple[str, int]:
+        return render_template("error.html", title=_("Сторінку не знайдено"),
+                               message=_("Такої сторінки немає. Перевірте посилання.")), 404
+
+    @app.errorhandler(403)
+    def forbidden(error: Exception) -> tuple[str, int]:
+        return render_template("error.html", title=_("Доступ заборонено"),
+                               message=_("У вас немає прав для цієї дії.")), 403
+
+    @app.errorhandler(405)
+    def method_not_allowed(error: Exception) -> tuple[str, int]:
+        return render_template("error.html", title=_("Недопустимий запит"),
+                               message=_("Цю сторінку не можна відкрити таким способом.")), 405
+
+    @app.errorhandler(413)
+    def too_large(error: Exception) -> tuple[str, int]:
+        return render_template("error.html", title=_("Завеликий запит"),
+                               message=_("Надіслані дані завеликі.")), 413
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_template("error.html", title=_("Сторінка застаріла"),
+                               message=_("Оновіть сторінку і спробуйте ще раз.")), 400
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> tuple[str, int]:
+        app.logger.error("database unavailable: %s", type(error.orig).__name__)
+        return render_template("error.html", title=_("Сервіс тимчасово недоступний"),
+                               message=_("Спробуйте, будь ласка, за хвилину.")), 503
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> tuple[str, int]:
+        return render_template("error.html", title=_("Щось пішло не так"),
+                               message=_("Спробуйте, будь ласка, ще раз пізніше.")), 500

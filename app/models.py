@@ -1,0 +1,369 @@
+"""The data model: schools and staff, questionnaire definitions (versioned), campaigns, responses.
+
+Storage is one row per answer (``Answer``), never one column per question. A questionnaire that
+has responses is never changed in place: an edit makes a new ``Questionnaire`` version and old
+responses keep pointing at the version they answered.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_token() -> str:
+    """Return an unguessable respondent token: 128 bits of randomness, URL-safe (22 chars)."""
+    return secrets.token_urlsafe(16)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every database (SQLite forgets the zone on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use datetime.now(UTC)")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+# Integer on SQLite (so the primary key autoincrements), BIGINT elsewhere: answers grow fast.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class RespondentRole(enum.StrEnum):
+    """Who answers a questionnaire. The values are used in URLs, files and the CLI."""
+
+    TEACHERS = "teachers"
+    STUDENTS = "students"
+    PARENTS = "parents"
+
+
+class StaffRole(enum.StrEnum):
+    """What a staff user may do: admin (every school), director (reads), member (works)."""
+
+    ADMIN = "admin"
+    DIRECTOR = "director"
+    MEMBER = "member"
+
+
+class QuestionType(enum.StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TEXT = "text"
+
+
+class School(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="school")
+    campaigns: Mapped[list[Campaign]] = relationship(back_populates="school")
+
+    @classmethod
+    def by_slug(cls, slug: str) -> School | None:
+        return db.session.scalar(select(cls).where(cls.slug == slug))
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=StaffRole.MEMBER.value)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    school: Mapped[School | None] = relationship(back_populates="users")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == StaffRole.ADMIN
+
+    @property
+    def can_edit(self) -> bool:
+        """Members and admins edit texts, questionnaires and overrides; directors read."""
+        return self.role in (StaffRole.ADMIN, StaffRole.MEMBER)
+
+    def can_see_school(self, school_id: int) -> bool:
+        return self.is_admin or self.school_id == school_id
+
+    @classmethod
+    def by_email(cls, email: str) -> User | None:
+        return db.session.scalar(select(cls).where(cls.email == email.strip().lower()))
+
+
+class Direction(db.Model):
+    """A direction of the quality system, e.g. «Система оцінювання здобувачів освіти».
+
+    ``definition`` holds the parsed direction file: requirements with their topics, the shared
+    answer scales and the level thresholds (see docs/questionnaires.md).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    # None for the bundled library; a school's own copy otherwise.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    language: Mapped[str] = mapped_column(String(8), default="uk")
+    title: Mapped[str] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    questionnaires: Mapped[list[Questionnaire]] = relationship(back_populates="direction")
+
+    __table_args__ = (UniqueConstraint("code", "school_id"),)
+
+    @property
+    def requirements(self) -> list[dict[str, Any]]:
+        return list(self.definition.get("requirements", []))
+
+    @property
+    def level_thresholds(self) -> dict[str, float]:
+        return dict(self.definition.get("levels", {}))
+
+    @classmethod
+    def library(cls, code: str) -> Direction | None:
+        """Return the bundled (school-less) direction with this code."""
+        return db.session.scalar(select(cls).where(cls.code == code, cls.school_id.is_(None)))
+
+
+class Questionnaire(db.Model):
+    """One version of one role's questionnaire for a direction."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction_id: Mapped[int] = mapped_column(ForeignKey("direction.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(Text)
+    intro: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="uk")
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    source_path: Mapped[str | None] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    direction: Mapped[Direction] = relationship(back_populates="questionnaires")
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="questionnaire",
+        order_by="Question.position",
+        cascade="all, delete-orphan",
+    )
+
+    __table_args__ = (UniqueConstraint("direction_id", "role", "version"),)
+
+    def has_responses(self) -> bool:
+        return (
+            db.session.scalar(
+                select(func.count(Response.id)).where(Response.questionnaire_id == self.id)
+            )
+            > 0
+        )
+
+    @classmethod
+    def latest(cls, direction_id: int, role: str) -> Questionnaire | None:
+        """Return the newest version of a role's questionnaire for a direction."""
+        return db.session.scalar(
+            select(cls)
+            .where(cls.direction_id == direction_id, cls.role == role)
+            .order_by(cls.version.desc())
+            .limit(1)
+        )
+
+
+class Question(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
+    # The id from the questionnaire file: stable across versions, used in form field names.
+    key: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    instruction: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(16))
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    topic: Mapped[str | None] = mapped_column(String(64))
+    measures: Mapped[str | None] = mapped_column(String(64))
+    segment: Mapped[bool] = mapped_column(Boolean, default=False)
+    scale: Mapped[str | None] = mapped_column(String(64))
+    # Optional phrases for the довідка and translations of the text ({"ru": "...", ...}).
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    questionnaire: Mapped[Questionnaire] = relationship(back_populates="questions")
+    options: Mapped[list[Option]] = relationship(
+        back_populates="question", order_by="Option.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("questionnaire_id", "key"),)
+
+
+class Option(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    # Ordinal value on the scale (higher is better); None for «не знаю» and for nominal options.
+    value: Mapped[int | None] = mapped_column(Integer)
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    question: Mapped[Question] = relationship(back_populates="options")
+
+    __table_args__ = (UniqueConstraint("question_id", "key"),)
+
+
+class Campaign(db.Model):
+    """One self-assessment run of a school for a direction in an academic year."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    direction_id: Mapped[int] = mapped_column(ForeignKey("direction.id"))
+    academic_year: Mapped[str] = mapped_column(String(9))
+    title: Mapped[str] = mapped_column(Text)
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The working group's texts for the довідка (introduction, notes per topic, shortcomings…).
+    report_texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    level_override: Mapped[str | None] = mapped_column(String(32))
+    level_justification: Mapped[str | None] = mapped_column(Text)
+
+    school: Mapped[School] = relationship(back_populates="campaigns")
+    direction: Mapped[Direction] = relationship()
+    links: Mapped[list[RespondentLink]] = relationship(
+        back_populates="campaign", order_by="RespondentLink.id", cascade="all, delete-orphan"
+    )
+
+    def link_for(self, role: str) -> RespondentLink | None:
+        return next((link for link in self.links if link.role == role), None)
+
+    def is_open(self, today: date) -> bool:
+        if self.opens_on and today < self.opens_on:
+            return False
+        return not (self.closes_on and today > self.closes_on)
+
+    def response_counts(self) -> dict[str, int]:
+        """Return the number of stored responses per respondent role (every role present)."""
+        rows = db.session.execute(
+            select(Response.role, func.count(Response.id))
+            .where(Response.campaign_id == self.id)
+            .group_by(Response.role)
+        )
+        counts = {role.value: 0 for role in RespondentRole}
+        counts.update({role: n for role, n in rows})
+        return counts
+
+    @classmethod
+    def visible_to(cls, user: User, campaign_id: int) -> Campaign | None:
+        """Return the campaign if the user may see it (own school, or admin), else None."""
+        campaign = db.session.get(cls, campaign_id)
+        if campaign is None or not user.can_see_school(campaign.school_id):
+            return None
+        return campaign
+
+
+class RespondentLink(db.Model):
+    """The one link (and QR code) of a campaign for one role."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    # The questionnaire version new responses answer; older responses keep their own.
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
+    expected_count: Mapped[int | None] = mapped_column(Integer)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="links")
+    questionnaire: Mapped[Questionnaire] = relationship()
+
+    __table_args__ = (UniqueConstraint("campaign_id", "role"),)
+
+    @classmethod
+    def by_token(cls, token: str) -> RespondentLink | None:
+        return db.session.scalar(select(cls).where(cls.token == token))
+
+
+class Response(db.Model):
+    """One submitted questionnaire. Deliberately holds no IP address, user agent or cookie."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    # The idempotency key issued with the form (or derived from an imported row).
+    submission_id: Mapped[str] = mapped_column(String(80), unique=True)
+    source: Mapped[str] = mapped_column(String(16), default="web")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class Answer(db.Model):
+    """One answer: a chosen option (one row per ticked option) or a text."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), index=True
+    )
+    # Copied from the response so the aggregation is one index-only GROUP BY per campaign.
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
+    text: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+    __table_args__ = (
+        Index("ix_answer_aggregation", "campaign_id", "question_id", "option_id", "response_id"),
+    )

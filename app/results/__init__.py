@@ -1,0 +1,1 @@
+"""Campaign results: counts from the database (GROUP BY), handed to app.analysis."""
