@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app import api, auth, errors, security
     from app.cli import register_commands
+    from app.reports import views as report_views
     from app.staff import views as staff_views
     from app.surveys import views as survey_views
 
@@ -59,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(survey_views.bp)
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(report_views.bp)
     errors.register(app)
     security.register(app)
     register_commands(app)

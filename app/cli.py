@@ -48,8 +48,11 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Перервано.", err=True)
         sys.exit(1)
     except click.UsageError as error:
-        hint = f" (див. «anketa {error.ctx.command_path.split(' ', 1)[-1]} --help»)" if (
-            error.ctx and " " in error.ctx.command_path) else " (див. «anketa --help»)"
+        hint = (
+            f" (див. «anketa {error.ctx.command_path.split(' ', 1)[-1]} --help»)"
+            if (error.ctx and " " in error.ctx.command_path)
+            else " (див. «anketa --help»)"
+        )
         click.echo(f"Помилка: {error.format_message()}{hint}", err=True)
         sys.exit(error.exit_code)
     except click.ClickException as error:

@@ -11,7 +11,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
 
 

@@ -21,36 +21,53 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error: Exception) -> tuple[str, int]:
-        return render_template("error.html", title=_("Сторінку не знайдено"),
-                               message=_("Такої сторінки немає. Перевірте посилання.")), 404
+        return render_template(
+            "error.html",
+            title=_("Сторінку не знайдено"),
+            message=_("Такої сторінки немає. Перевірте посилання."),
+        ), 404
 
     @app.errorhandler(403)
     def forbidden(error: Exception) -> tuple[str, int]:
-        return render_template("error.html", title=_("Доступ заборонено"),
-                               message=_("У вас немає прав для цієї дії.")), 403
+        return render_template(
+            "error.html", title=_("Доступ заборонено"), message=_("У вас немає прав для цієї дії.")
+        ), 403
 
     @app.errorhandler(405)
     def method_not_allowed(error: Exception) -> tuple[str, int]:
-        return render_template("error.html", title=_("Недопустимий запит"),
-                               message=_("Цю сторінку не можна відкрити таким способом.")), 405
+        return render_template(
+            "error.html",
+            title=_("Недопустимий запит"),
+            message=_("Цю сторінку не можна відкрити таким способом."),
+        ), 405
 
     @app.errorhandler(413)
     def too_large(error: Exception) -> tuple[str, int]:
-        return render_template("error.html", title=_("Завеликий запит"),
-                               message=_("Надіслані дані завеликі.")), 413
+        return render_template(
+            "error.html", title=_("Завеликий запит"), message=_("Надіслані дані завеликі.")
+        ), 413
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_template("error.html", title=_("Сторінка застаріла"),
-                               message=_("Оновіть сторінку і спробуйте ще раз.")), 400
+        return render_template(
+            "error.html",
+            title=_("Сторінка застаріла"),
+            message=_("Оновіть сторінку і спробуйте ще раз."),
+        ), 400
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> tuple[str, int]:
         app.logger.error("database unavailable: %s", type(error.orig).__name__)
-        return render_template("error.html", title=_("Сервіс тимчасово недоступний"),
-                               message=_("Спробуйте, будь ласка, за хвилину.")), 503
+        return render_template(
+            "error.html",
+            title=_("Сервіс тимчасово недоступний"),
+            message=_("Спробуйте, будь ласка, за хвилину."),
+        ), 503
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
-        return render_template("error.html", title=_("Щось пішло не так"),
-                               message=_("Спробуйте, будь ласка, ще раз пізніше.")), 500
+        return render_template(
+            "error.html",
+            title=_("Щось пішло не так"),
+            message=_("Спробуйте, будь ласка, ще раз пізніше."),
+        ), 500

@@ -7,8 +7,18 @@ from app.extensions import db
 
 def test_migrations_create_every_table(app):
     tables = set(inspect(db.engine).get_table_names())
-    assert {"school", "user", "direction", "questionnaire", "question", "option", "campaign",
-            "respondent_link", "response", "answer"} <= tables
+    assert {
+        "school",
+        "user",
+        "direction",
+        "questionnaire",
+        "question",
+        "option",
+        "campaign",
+        "respondent_link",
+        "response",
+        "answer",
+    } <= tables
 
 
 def test_staff_pages_redirect_to_login(client):
