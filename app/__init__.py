@@ -50,18 +50,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
-    from app import api, auth, errors, security
+    from app import api, auth, errors, health, request_log, security
     from app.cli import register_commands
     from app.reports import views as report_views
     from app.staff import views as staff_views
     from app.surveys import views as survey_views
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(survey_views.bp)
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(report_views.bp)
     errors.register(app)
     security.register(app)
+    request_log.register(app)
     register_commands(app)
     return app

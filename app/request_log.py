@@ -1,0 +1,62 @@
+"""One structured log line per request, with no personal data.
+
+Logged: method, route pattern (the respondent token is never logged: the URL rule is, not the
+URL), status, duration. Not logged: IP address, user agent, cookies, query strings, form data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+
+from flask import Flask, Response, g, request
+
+logger = logging.getLogger("anketa.requests")
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as one JSON object per line (fields given in ``extra={"fields": …}``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        payload.update(getattr(record, "fields", {}))
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def register(app: Flask) -> None:
+    """Log every request as JSON to stderr (unless testing, where pytest captures logs)."""
+    if not app.testing and not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+    @app.before_request
+    def start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response: Response) -> Response:
+        started = g.pop("request_started", None)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+        rule = request.url_rule.rule if request.url_rule else "<unmatched>"
+        logger.info(
+            "request",
+            extra={
+                "fields": {
+                    "method": request.method,
+                    "route": rule,
+                    "status": response.status_code,
+                    "ms": duration_ms,
+                }
+            },
+        )
+        return response
