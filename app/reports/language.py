@@ -1,0 +1,192 @@
+"""Ukrainian phrases for the довідка: numbers, counts with plural agreement, role names.
+
+Plural agreement follows the CLDR rules through Babel (``Locale("uk").plural_form``), never
+hand-written if-chains: 1, 21, 31 … відповідь; 2–4, 22–24 … відповіді; 0, 5–20, 25–30 …
+відповідей. Numbers use the Ukrainian decimal comma («25,4»). A percentage is written with a
+no-break space before the sign («25,4 %», ДСТУ 3582): Word never splits the figure from its sign
+at the end of a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel import Locale
+from babel.numbers import format_decimal
+
+LOCALE = Locale("uk")
+NBSP = "\u00a0"
+PERCENT_SIGN = f"{NBSP}%"
+DASH = "—"
+
+
+@dataclass(frozen=True)
+class Noun:
+    """The forms of a counted noun by CLDR plural category (one / few / many / other)."""
+
+    one: str
+    few: str
+    many: str
+    other: str
+
+    def form(self, n: int | float) -> str:
+        """Return the form that agrees with the number ``n``."""
+        return getattr(self, LOCALE.plural_form(n))
+
+
+# «31 відповідь», «22 відповіді», «80 відповідей»; «other» is for fractions (1,5 відповіді).
+ANSWERS = Noun("відповідь", "відповіді", "відповідей", "відповіді")
+# Genitive after a verbal noun: «анкетування 31 вчителя / 25 вчителів».
+TEACHERS_GENITIVE = Noun("вчителя", "вчителів", "вчителів", "вчителя")
+STUDENTS_GENITIVE = Noun(
+    "здобувача освіти", "здобувачів освіти", "здобувачів освіти", "здобувача освіти"
+)
+PARENTS_GENITIVE = Noun("батьків", "батьків", "батьків", "батьків")
+PERCENTAGE_POINTS = "в.\u00a0п."
+
+
+@dataclass(frozen=True)
+class RoleNames:
+    """The forms of a respondent role's name that the довідка needs."""
+
+    plural: str  # «Вчителі» — the subject of a finding sentence
+    genitive: str  # «вчителів» — «позитивно оцінюють 100,0 % вчителів»
+    surveyed_genitive: str  # «опитаних вчителів»
+    counted: Noun  # «анкетування 31 вчителя»
+    questionnaire: str  # «анкета вчителів» (for the caption of a role's block)
+
+
+ROLE_NAMES: dict[str, RoleNames] = {
+    "teachers": RoleNames(
+        plural="Вчителі",
+        genitive="вчителів",
+        surveyed_genitive="опитаних вчителів",
+        counted=TEACHERS_GENITIVE,
+        questionnaire="анкети для вчителів",
+    ),
+    "students": RoleNames(
+        plural="Учні",
+        genitive="учнів",
+        surveyed_genitive="опитаних учнів",
+        counted=STUDENTS_GENITIVE,
+        questionnaire="анкети для учнів",
+    ),
+    "parents": RoleNames(
+        plural="Батьки",
+        genitive="батьків",
+        surveyed_genitive="опитаних батьків",
+        counted=PARENTS_GENITIVE,
+        questionnaire="анкети для батьків",
+    ),
+}
+
+# Adjective forms of a level, as in «визначено достатній рівень».
+LEVEL_PHRASES: dict[str, str] = {
+    "high": "високий рівень",
+    "sufficient": "достатній рівень",
+    "needs_improvement": "рівень, що вимагає покращення",
+    "low": "низький рівень",
+}
+LEVEL_ALIASES: dict[str, str] = {
+    "високий": "high",
+    "достатній": "sufficient",
+    "вимагає покращення": "needs_improvement",
+    "потребує покращення": "needs_improvement",
+    "низький": "low",
+}
+
+
+def role_names(role: str) -> RoleNames:
+    """Return the name forms of a respondent role; raises KeyError for an unknown role."""
+    return ROLE_NAMES[role]
+
+
+def round_half_up(value: float, places: int = 1) -> Decimal:
+    """Return ``value`` rounded half-up (80.55 → 80.6), the way the analysis rounds."""
+    quantum = Decimal(1).scaleb(-places)
+    return Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def format_number(value: float, places: int = 1) -> str:
+    """Return ``value`` with a decimal comma and ``places`` decimals: 25.4 → «25,4»."""
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(round_half_up(value, places), format=pattern, locale=LOCALE)
+
+
+def format_percent(value: float, places: int = 1) -> str:
+    """Return a percentage (given in percent, not as a fraction): 25.4 → «25,4 %» (no-break
+    space before the sign)."""
+    return format_number(value, places) + PERCENT_SIGN
+
+
+def format_pp(value: float) -> str:
+    """Return a difference in percentage points: 40.8 → «40,8 в. п.» (absolute value)."""
+    return f"{format_number(abs(value))}{NBSP}{PERCENTAGE_POINTS}"
+
+
+def format_p_value(p: float) -> str:
+    """Return «p < 0,001» for tiny p-values, otherwise «p = 0,012» (three decimals)."""
+    if p < 0.001:
+        return f"p{NBSP}<{NBSP}0,001"
+    return f"p{NBSP}={NBSP}{format_number(p, 3)}"
+
+
+def count_phrase(n: int) -> str:
+    """Return the count of answers with the agreeing noun: 31 → «31 відповідь»."""
+    return f"{n} {ANSWERS.form(n)}"
+
+
+def counted(n: int, noun: Noun) -> str:
+    """Return ``n`` followed by the form of ``noun`` that agrees with it («31 вчителя»)."""
+    return f"{n} {noun.form(n)}"
+
+
+def quoted(text: str) -> str:
+    """Return ``text`` in Ukrainian quotation marks «…», trailing punctuation dropped."""
+    return f"«{text.strip().rstrip('.:;?!…').strip()}»"
+
+
+def quoted_question(text: str) -> str:
+    """Return a question's text in «…» keeping its question mark («Чи …?»)."""
+    stripped = text.strip().rstrip(".:;…").strip()
+    return f"«{stripped}»"
+
+
+def lower_first(text: str) -> str:
+    """Return ``text`` with its first letter in lower case unless the first word is an
+    abbreviation (ІКТ, МОН): «У повній мірі» → «у повній мірі»."""
+    text = text.strip()
+    if not text:
+        return text
+    first_word = text.split()[0]
+    if len(first_word) > 1 and first_word.isupper():
+        return text
+    return text[0].lower() + text[1:]
+
+
+def level_key(label: str | None) -> str | None:
+    """Return the level key (high/sufficient/needs_improvement/low) for a key or a Ukrainian
+    label, None if ``label`` is empty or unknown."""
+    if not label:
+        return None
+    label = label.strip().lower()
+    if label in LEVEL_PHRASES:
+        return label
+    return LEVEL_ALIASES.get(label)
+
+
+def level_phrase(level: str) -> str:
+    """Return «достатній рівень» for a level key or label; raises KeyError when unknown."""
+    key = level_key(level)
+    if key is None:
+        raise KeyError(level)
+    return LEVEL_PHRASES[key]
+
+
+def join_list(items: list[str]) -> str:
+    """Return «a, b та c» (Ukrainian enumeration with «та» before the last item)."""
+    items = [item for item in items if item]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " та " + items[-1]
