@@ -1,0 +1,587 @@
+"""From counts to a ``CampaignAnalysis``: distributions, positive shares, gaps, scores, level.
+
+Input is the questionnaire structure (``QuestionDef``) and counts (``CampaignCounts``), never
+individual answers; the database does the counting (app/results/aggregate.py). Every rule here
+is documented in docs/methodology.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from itertools import combinations
+from typing import Any
+
+from app.analysis.results import (
+    DEFAULT_LEVEL_THRESHOLDS,
+    LEVEL_LABELS,
+    ROLES,
+    CampaignAnalysis,
+    CampaignInfo,
+    Dynamics,
+    Gap,
+    Level,
+    OptionChange,
+    OptionGap,
+    OptionResult,
+    QuestionChange,
+    QuestionResult,
+    Requirement,
+    RequirementScore,
+    SegmentBreakdown,
+    SegmentCell,
+    Thresholds,
+    Topic,
+)
+from app.analysis.stats import (
+    homogeneity_test,
+    percent,
+    positive_values,
+    round_half_up,
+    rounded,
+    share,
+    subtract_printed,
+)
+
+#: The lowest privacy threshold anyone may configure.
+MIN_GROUP_SIZE_FLOOR = 3
+#: The segment key of respondents who did not answer the segment question.
+UNSTATED_SEGMENT = ""
+
+
+@dataclass(frozen=True)
+class OptionDef:
+    """An option as defined in the questionnaire (``value`` None: «не знаю» or nominal)."""
+
+    key: str
+    text: str
+    value: int | None = None
+
+
+@dataclass(frozen=True)
+class QuestionDef:
+    """A question as defined in the questionnaire, identified by (role, key)."""
+
+    role: str
+    key: str
+    number: int
+    text: str
+    type: str = "single"
+    options: tuple[OptionDef, ...] = ()
+    instruction: str | None = None
+    topic: str | None = None
+    measures: str | None = None
+    segment: bool = False
+    report_phrases: Mapping[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def ordinal(self) -> bool:
+        """Single choice with at least two distinct option values."""
+        values = {o.value for o in self.options if o.value is not None}
+        return self.type == "single" and len(values) >= 2
+
+
+@dataclass(frozen=True)
+class QuestionCounts:
+    """Counts of one question: ``answered`` respondents, respondents per option key."""
+
+    answered: int
+    options: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CampaignCounts:
+    """Everything counted for a campaign.
+
+    ``questions`` maps (role, question key) to its counts; ``segments`` maps (role, question
+    key) to the counts per segment option key (UNSTATED_SEGMENT for respondents who did not
+    answer the segment question), for questions broken down by their role's segment question.
+    """
+
+    respondents: Mapping[str, int]
+    questions: Mapping[tuple[str, str], QuestionCounts]
+    segments: Mapping[tuple[str, str], Mapping[str, QuestionCounts]] = field(default_factory=dict)
+
+
+def thresholds_from(definition: Mapping[str, Any], min_group_size: int = 5) -> Thresholds:
+    """Return the thresholds of a direction definition, falling back to the defaults.
+
+    The privacy threshold is the stricter of ``min_group_size`` (configuration) and the
+    direction's own ``min_group_size``, never below 3. Raises ValueError for thresholds that
+    are not numbers.
+    """
+    key_gap = definition.get("key_gap") or {}
+    levels = {**DEFAULT_LEVEL_THRESHOLDS, **(definition.get("levels") or {})}
+    group = max(MIN_GROUP_SIZE_FLOOR, int(min_group_size), int(definition.get("min_group_size", 0)))
+    return Thresholds(
+        key_gap_min_difference_pp=float(key_gap.get("min_difference_pp", 15.0)),
+        key_gap_max_p_value=float(key_gap.get("max_p_value", 0.05)),
+        min_group_size=group,
+        level_high=float(levels["high"]),
+        level_sufficient=float(levels["sufficient"]),
+        level_needs_improvement=float(levels["needs_improvement"]),
+    )
+
+
+def requirements_from(definition: Mapping[str, Any]) -> tuple[Requirement, ...]:
+    """Return the requirements and their topics declared in a direction definition."""
+    requirements = []
+    for item in definition.get("requirements") or ():
+        topics = tuple(
+            Topic(id=str(t["id"]), title=str(t.get("title", t["id"])))
+            for t in item.get("topics") or ()
+        )
+        code = str(item.get("id", item.get("code", "")))
+        requirements.append(Requirement(code=code, title=str(item.get("title", "")), topics=topics))
+    return tuple(requirements)
+
+
+# Questions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Distribution:
+    """The exact figures of one question (or one segment cell) before rounding."""
+
+    answered: int
+    options: tuple[OptionResult, ...]
+    positive: Fraction | None
+    positive_count: int | None
+    valued_answered: int
+    unknown_count: int
+
+
+def _distribution(question: QuestionDef, counts: QuestionCounts) -> _Distribution:
+    answered = counts.answered
+    if question.type == "text":
+        return _Distribution(answered, (), None, None, 0, 0)
+    good = positive_values([o.value for o in question.options if o.value is not None])
+    ordinal = question.ordinal
+    options = tuple(
+        OptionResult(
+            key=o.key,
+            text=o.text,
+            count=counts.options.get(o.key, 0),
+            percent=percent(counts.options.get(o.key, 0), answered),
+            value=o.value,
+            positive=ordinal and o.value in good,
+        )
+        for o in question.options
+    )
+    if not ordinal:
+        return _Distribution(answered, options, None, None, 0, 0)
+    valued = sum(o.count for o in options if o.value is not None)
+    positive_count = sum(o.count for o in options if o.positive)
+    unknown = sum(o.count for o in options if o.value is None)
+    return _Distribution(
+        answered, options, share(positive_count, valued), positive_count, valued, unknown
+    )
+
+
+def _breakdown(
+    question: QuestionDef,
+    segment_question: QuestionDef,
+    cells: Mapping[str, QuestionCounts],
+    min_group_size: int,
+) -> SegmentBreakdown:
+    """Break a question down by segment, hiding every group smaller than ``min_group_size``.
+
+    The question's total is published, so when exactly one cell is hidden it could be recovered
+    by subtraction: the smallest shown cell is then hidden too (complementary suppression).
+    """
+    labels = {o.key: o.text for o in segment_question.options}
+    order = [o.key for o in segment_question.options]
+    keys = [k for k in order if k in cells] + [k for k in cells if k not in labels]
+    keys = [k for k in keys if cells[k].answered > 0]
+    small = {k for k in keys if cells[k].answered < min_group_size}
+    hidden: dict[str, str] = dict.fromkeys(small, "small_group")
+    shown = [k for k in keys if k not in hidden]
+    if len(hidden) == 1 and shown:
+        smallest = min(shown, key=lambda k: (cells[k].answered, keys.index(k)))
+        hidden[smallest] = "complementary"
+    result = []
+    for k in keys:
+        label = labels.get(k, "Не вказано" if k == UNSTATED_SEGMENT else k)
+        if k in hidden:
+            result.append(
+                SegmentCell(segment_key=k, segment_text=label, suppressed=True, reason=hidden[k])
+            )
+            continue
+        dist = _distribution(question, cells[k])
+        result.append(
+            SegmentCell(
+                segment_key=k,
+                segment_text=label,
+                suppressed=False,
+                respondents=cells[k].answered,
+                answered=cells[k].answered,
+                options=dist.options,
+                positive_share=rounded(dist.positive),
+            )
+        )
+    return SegmentBreakdown(
+        segment_question=segment_question.key,
+        segment_question_text=segment_question.text,
+        min_group_size=min_group_size,
+        cells=tuple(result),
+    )
+
+
+# Gaps ----------------------------------------------------------------------------------------
+
+
+def _is_key(difference: float | None, p_value: float | None, thresholds: Thresholds) -> bool:
+    return (
+        difference is not None
+        and p_value is not None
+        and abs(difference) >= thresholds.key_gap_min_difference_pp
+        and p_value < thresholds.key_gap_max_p_value
+    )
+
+
+def _ordinal_gap(
+    construct: str,
+    a: tuple[QuestionDef, _Distribution],
+    b: tuple[QuestionDef, _Distribution],
+    thresholds: Thresholds,
+) -> Gap:
+    (qa, da), (qb, db) = a, b
+    # Columns are the scale's values, so two roles' wordings of one scale line up.
+    values = sorted({o.value for o in da.options + db.options if o.value is not None}, reverse=True)
+
+    def row(dist: _Distribution) -> list[int]:
+        return [sum(o.count for o in dist.options if o.value == v) for v in values]
+
+    test = homogeneity_test(row(da), row(db))
+    difference = (
+        round_half_up(da.positive - db.positive)
+        if da.positive is not None and db.positive is not None
+        else None
+    )
+    return Gap(
+        construct=construct,
+        kind="ordinal",
+        role_a=qa.role,
+        role_b=qb.role,
+        question_a=qa.key,
+        question_b=qb.key,
+        n_a=da.valued_answered,
+        n_b=db.valued_answered,
+        share_a=rounded(da.positive),
+        share_b=rounded(db.positive),
+        difference_pp=difference,
+        statistic=test.statistic,
+        p_value=test.p_value,
+        effect_size=test.effect_size,
+        test=test.test,
+        key=_is_key(difference, test.p_value, thresholds),
+    )
+
+
+def _multiple_gap(
+    construct: str,
+    a: tuple[QuestionDef, _Distribution],
+    b: tuple[QuestionDef, _Distribution],
+    thresholds: Thresholds,
+) -> Gap:
+    (qa, da), (qb, db) = a, b
+    counts_b = {o.key: o.count for o in db.options}
+    option_gaps = []
+    for option in da.options:
+        if option.key not in counts_b:
+            continue
+        ticked_a, ticked_b = option.count, counts_b[option.key]
+        share_a, share_b = share(ticked_a, da.answered), share(ticked_b, db.answered)
+        test = homogeneity_test(
+            [ticked_a, da.answered - ticked_a], [ticked_b, db.answered - ticked_b]
+        )
+        difference = (
+            round_half_up(share_a - share_b)
+            if share_a is not None and share_b is not None
+            else None
+        )
+        option_gaps.append(
+            OptionGap(
+                option_key=option.key,
+                option_text=option.text,
+                percent_a=rounded(share_a),
+                percent_b=rounded(share_b),
+                difference_pp=difference,
+                p_value=test.p_value,
+                test=test.test,
+                key=_is_key(difference, test.p_value, thresholds),
+            )
+        )
+    return Gap(
+        construct=construct,
+        kind="multiple",
+        role_a=qa.role,
+        role_b=qb.role,
+        question_a=qa.key,
+        question_b=qb.key,
+        n_a=da.answered,
+        n_b=db.answered,
+        share_a=None,
+        share_b=None,
+        difference_pp=None,
+        statistic=None,
+        p_value=None,
+        effect_size=None,
+        test=None,
+        key=any(g.key for g in option_gaps),
+        option_gaps=tuple(option_gaps),
+    )
+
+
+def perception_gaps(
+    questions: Sequence[tuple[QuestionDef, _Distribution]], thresholds: Thresholds
+) -> tuple[Gap, ...]:
+    """Return a gap for every construct answered by two or more roles, for every pair of roles.
+
+    Pairs follow the role order teachers, students, parents; a role's first question measuring
+    the construct represents it. Single-choice ordinal constructs get a test on the full
+    distribution; multiple-choice constructs get per-option gaps; others are skipped.
+    """
+    by_construct: dict[str, dict[str, tuple[QuestionDef, _Distribution]]] = {}
+    for question, dist in questions:
+        if question.measures:
+            by_construct.setdefault(question.measures, {}).setdefault(
+                question.role, (question, dist)
+            )
+    gaps: list[Gap] = []
+    for construct, by_role in by_construct.items():
+        roles = [r for r in ROLES if r in by_role] + sorted(set(by_role) - set(ROLES))
+        for role_a, role_b in combinations(roles, 2):
+            a, b = by_role[role_a], by_role[role_b]
+            if a[0].ordinal and b[0].ordinal:
+                gaps.append(_ordinal_gap(construct, a, b, thresholds))
+            elif a[0].type == "multiple" and b[0].type == "multiple":
+                gaps.append(_multiple_gap(construct, a, b, thresholds))
+    return tuple(gaps)
+
+
+# Scores and level --------------------------------------------------------------------------
+
+
+def _mean(values: Iterable[Fraction]) -> Fraction | None:
+    items = list(values)
+    return sum(items, Fraction(0)) / len(items) if items else None
+
+
+def requirement_scores(
+    requirements: Sequence[Requirement],
+    questions: Sequence[tuple[QuestionDef, _Distribution]],
+) -> tuple[tuple[RequirementScore, ...], Fraction | None]:
+    """Return each requirement's score and the direction's score (exact).
+
+    A requirement's score is the mean over roles of each role's mean positive share over its
+    ordinal questions under the requirement's topics (every role weighs the same, however many
+    questions it has); the direction's score is the mean of the requirements that have a score.
+    """
+    topic_to_requirement = {t.id: r.code for r in requirements for t in r.topics}
+    scores = []
+    exact_scores = []
+    for requirement in requirements:
+        per_role: dict[str, list[Fraction]] = {}
+        used = []
+        for question, dist in questions:
+            if topic_to_requirement.get(question.topic or "") != requirement.code:
+                continue
+            if dist.positive is None:
+                continue
+            per_role.setdefault(question.role, []).append(dist.positive)
+            used.append(f"{question.role}:{question.key}")
+        role_means = {role: _mean(per_role[role]) for role in ROLES if role in per_role}
+        exact = _mean(m for m in role_means.values() if m is not None)
+        if exact is not None:
+            exact_scores.append(exact)
+        scores.append(
+            RequirementScore(
+                code=requirement.code,
+                title=requirement.title,
+                score=rounded(exact),
+                role_scores={role: rounded(role_means.get(role)) for role in ROLES},
+                questions_used=tuple(used),
+            )
+        )
+    return tuple(scores), _mean(exact_scores)
+
+
+def level_for(score: float | None, thresholds: Thresholds) -> Level | None:
+    """Return the level of a (printed, one-decimal) score; None when there is no score."""
+    if score is None:
+        return None
+    if score >= thresholds.level_high:
+        return Level.of("high")
+    if score >= thresholds.level_sufficient:
+        return Level.of("sufficient")
+    if score >= thresholds.level_needs_improvement:
+        return Level.of("needs_improvement")
+    return Level.of("low")
+
+
+# Dynamics ----------------------------------------------------------------------------------
+
+
+def compare(current: CampaignAnalysis, previous: CampaignAnalysis) -> Dynamics:
+    """Return the changes from ``previous`` to ``current`` (changes of the printed figures).
+
+    A current question is matched with the previous campaign's question of the same role and
+    key, else with the one of the same role measuring the same construct; options by key.
+    Text questions are not compared.
+    """
+    by_key = {(q.role, q.key): q for q in previous.questions if q.type != "text"}
+    by_construct: dict[tuple[str, str], QuestionResult] = {}
+    for q in previous.questions:
+        if q.measures and q.type != "text":
+            by_construct.setdefault((q.role, q.measures), q)
+    changes = []
+    for q in current.questions:
+        if q.type == "text":
+            continue
+        before = by_key.get((q.role, q.key))
+        matched_by = "key"
+        if before is None and q.measures:
+            before = by_construct.get((q.role, q.measures))
+            matched_by = "construct"
+        if before is None:
+            continue
+        previous_options = {o.key: o for o in before.options}
+        options = tuple(
+            OptionChange(
+                key=o.key,
+                text=o.text,
+                percent=o.percent,
+                previous_percent=(
+                    previous_options[o.key].percent if o.key in previous_options else None
+                ),
+                change_pp=subtract_printed(
+                    o.percent,
+                    previous_options[o.key].percent if o.key in previous_options else None,
+                ),
+            )
+            for o in q.options
+        )
+        changes.append(
+            QuestionChange(
+                role=q.role,
+                key=q.key,
+                previous_key=before.key,
+                matched_by=matched_by,
+                answered=q.answered,
+                previous_answered=before.answered,
+                positive_share=q.positive_share,
+                previous_positive_share=before.positive_share,
+                positive_share_change_pp=subtract_printed(q.positive_share, before.positive_share),
+                options=options,
+            )
+        )
+    previous_scores = {r.code: r.score for r in previous.requirement_scores}
+    return Dynamics(
+        previous_campaign=previous.campaign,
+        questions=tuple(changes),
+        score=current.score,
+        previous_score=previous.score,
+        score_change_pp=subtract_printed(current.score, previous.score),
+        previous_final_level=previous.final_level,
+        requirement_changes={
+            r.code: subtract_printed(r.score, previous_scores.get(r.code))
+            for r in current.requirement_scores
+        },
+    )
+
+
+# The whole campaign ------------------------------------------------------------------------
+
+
+def analyze(
+    campaign: CampaignInfo,
+    definition: Mapping[str, Any],
+    questions: Sequence[QuestionDef],
+    counts: CampaignCounts,
+    *,
+    min_group_size: int = 5,
+    override_level: str | None = None,
+    override_justification: str | None = None,
+    previous: CampaignAnalysis | None = None,
+) -> CampaignAnalysis:
+    """Return the analysis of a campaign from its questionnaire structure and its counts.
+
+    ``questions`` are in questionnaire order per role; ``definition`` is the direction file
+    (requirements, topics, levels, key_gap, min_group_size); ``previous`` is the previous
+    campaign's analysis for the dynamics. Raises ValueError for an unknown override level.
+    """
+    thresholds = thresholds_from(definition, min_group_size)
+    requirements = requirements_from(definition)
+    topic_to_requirement = {t.id: r.code for r in requirements for t in r.topics}
+    ordered = sorted(
+        questions,
+        key=lambda q: ROLES.index(q.role) if q.role in ROLES else len(ROLES),
+    )
+    segment_of_role: dict[str, QuestionDef] = {}
+    for q in ordered:
+        if q.segment and q.type == "single":
+            segment_of_role.setdefault(q.role, q)
+
+    computed: list[tuple[QuestionDef, _Distribution]] = []
+    results: list[QuestionResult] = []
+    for q in ordered:
+        dist = _distribution(q, counts.questions.get((q.role, q.key), QuestionCounts(0)))
+        computed.append((q, dist))
+        breakdown = None
+        segment_question = segment_of_role.get(q.role)
+        cells = counts.segments.get((q.role, q.key))
+        if segment_question is not None and segment_question.key != q.key and cells:
+            breakdown = _breakdown(q, segment_question, cells, thresholds.min_group_size)
+        results.append(
+            QuestionResult(
+                key=q.key,
+                number=q.number,
+                text=q.text,
+                instruction=q.instruction,
+                role=q.role,
+                type=q.type,
+                topic=q.topic,
+                requirement=topic_to_requirement.get(q.topic or ""),
+                measures=q.measures,
+                answered=dist.answered,
+                options=dist.options,
+                ordinal=q.ordinal,
+                positive_share=rounded(dist.positive),
+                positive_count=dist.positive_count,
+                valued_answered=dist.valued_answered,
+                unknown_count=dist.unknown_count,
+                unknown_share=percent(dist.unknown_count, dist.answered) if q.ordinal else None,
+                text_answers_count=dist.answered if q.type == "text" else 0,
+                segment=q.segment,
+                segment_breakdown=breakdown,
+                respondents=counts.respondents.get(q.role, 0),
+                report_phrases=q.report_phrases,
+            )
+        )
+    scores, exact_score = requirement_scores(requirements, computed)
+    score = rounded(exact_score)
+    computed_level = level_for(score, thresholds)
+    if override_level is not None and override_level not in LEVEL_LABELS:
+        raise ValueError(f"unknown level {override_level!r}")
+    override = Level.of(override_level) if override_level else None
+    analysis = CampaignAnalysis(
+        campaign=campaign,
+        respondents={role: counts.respondents.get(role, 0) for role in ROLES},
+        questions=tuple(results),
+        gaps=perception_gaps(computed, thresholds),
+        requirements=requirements,
+        requirement_scores=scores,
+        score=score,
+        computed_level=computed_level,
+        override_level=override,
+        override_justification=override_justification if override else None,
+        final_level=override or computed_level,
+        dynamics=None,
+        thresholds=thresholds,
+        min_group_size=thresholds.min_group_size,
+    )
+    if previous is None:
+        return analysis
+    return replace(analysis, dynamics=compare(analysis, previous))

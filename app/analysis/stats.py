@@ -1,0 +1,161 @@
+"""Arithmetic and statistics on counts: half-up percentages and the tests behind every gap.
+
+Shares are carried as exact ``Fraction`` values and rounded only when they become a figure
+(``round_half_up``), so 1/16 prints as 6,3 % and a difference is taken between unrounded shares.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import numpy as np
+from scipy import stats
+
+#: Below this expected count in any cell the chi-square approximation is not trusted.
+MIN_EXPECTED = 5.0
+#: Resamples of the permutation test (p has a resolution of 1/(PERMUTATIONS + 1)).
+PERMUTATIONS = 19_999
+#: A fixed seed: the same counts always give the same p-value.
+PERMUTATION_SEED = 20_250_401
+
+
+def round_half_up(value: Fraction | int | Decimal, places: int = 1) -> float:
+    """Return ``value`` rounded half away from zero to ``places`` decimals, as a float.
+
+    Exact: 1/16 of 100 (6.25) gives 6.3, and −6.25 gives −6.3 (a gap a−b and b−a differ in sign
+    only).
+    """
+    if isinstance(value, Fraction):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+    else:
+        exact = Decimal(value)
+    quantum = Decimal(1).scaleb(-places)
+    return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def share(count: int, total: int) -> Fraction | None:
+    """Return the exact percent ``100 × count / total``, or None when ``total`` is 0."""
+    if total <= 0:
+        return None
+    return Fraction(100 * count, total)
+
+
+def percent(count: int, total: int) -> float | None:
+    """Return ``100 × count / total`` rounded half-up to one decimal (None for total 0)."""
+    exact = share(count, total)
+    return None if exact is None else round_half_up(exact)
+
+
+def rounded(value: Fraction | None) -> float | None:
+    """Round an optional exact percent to one decimal."""
+    return None if value is None else round_half_up(value)
+
+
+def subtract_printed(a: float | None, b: float | None) -> float | None:
+    """Return a − b of two printed one-decimal figures, exactly (80.6 − 75.1 = 5.5)."""
+    if a is None or b is None:
+        return None
+    return float(Decimal(str(a)) - Decimal(str(b)))
+
+
+def positive_values(values: Sequence[int]) -> frozenset[int]:
+    """Return the values that count as positive on an ordinal scale with these values.
+
+    The two highest distinct levels of a scale with four or more levels (e.g. «У повній мірі»
+    and «Здебільшого»); only the highest of a scale with two or three levels (e.g. «Так» of
+    «Так / Ні»), where the top two would be the whole scale.
+    """
+    distinct = sorted(set(values), reverse=True)
+    if not distinct:
+        return frozenset()
+    top = 2 if len(distinct) >= 4 else 1
+    return frozenset(distinct[:top])
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """The outcome of a homogeneity test on a 2×k table of counts.
+
+    ``test`` is "chi2", "exact" (Fisher, 2×2) or "permutation"; None when the table cannot be
+    tested (an empty row, or fewer than two non-empty columns): then every number is None.
+    ``statistic`` is always Pearson's chi-square of the observed table (no Yates correction),
+    ``effect_size`` Cramér's V derived from it.
+    """
+
+    test: str | None
+    statistic: float | None
+    p_value: float | None
+    effect_size: float | None
+    min_expected: float | None
+
+
+NO_TEST = TestResult(None, None, None, None, None)
+
+
+def _chi2_rows(table: np.ndarray, column_totals: np.ndarray, n: int) -> np.ndarray:
+    """Pearson chi-square of many 2×k tables given their first rows (shape R×k)."""
+    row_a = table
+    n_a = row_a.sum(axis=1, keepdims=True)
+    n_b = n - n_a
+    expected_a = n_a * column_totals / n
+    expected_b = n_b * column_totals / n
+    row_b = column_totals - row_a
+    return ((row_a - expected_a) ** 2 / expected_a).sum(axis=1) + (
+        (row_b - expected_b) ** 2 / expected_b
+    ).sum(axis=1)
+
+
+def permutation_p_value(
+    row_a: Sequence[int], row_b: Sequence[int], statistic: float, resamples: int = PERMUTATIONS
+) -> float:
+    """Return the permutation p-value of the chi-square statistic of a 2×k table.
+
+    Shuffling the group labels of the pooled answers with the margins fixed is the same as
+    drawing group A's row from the multivariate hypergeometric distribution of the column
+    totals, which numpy does directly (cost independent of the number of answers). The p-value
+    is (1 + #{resampled statistic ≥ observed}) / (resamples + 1); the seed is fixed.
+    """
+    a = np.asarray(row_a, dtype=np.int64)
+    b = np.asarray(row_b, dtype=np.int64)
+    totals = a + b
+    n = int(totals.sum())
+    rng = np.random.default_rng(PERMUTATION_SEED)
+    samples = rng.multivariate_hypergeometric(totals, int(a.sum()), size=resamples)
+    resampled = _chi2_rows(samples.astype(float), totals.astype(float), n)
+    # Ties (the same table) must count as "at least as extreme" despite float noise.
+    hits = int(np.count_nonzero(resampled >= statistic - 1e-9 * max(1.0, statistic)))
+    return (hits + 1) / (resamples + 1)
+
+
+def homogeneity_test(row_a: Sequence[int], row_b: Sequence[int]) -> TestResult:
+    """Test whether two groups answer alike: a 2×k table of counts, columns aligned.
+
+    All-zero columns are dropped. When every expected count is ≥ 5: Pearson's chi-square test
+    of homogeneity (scipy.stats.chi2_contingency, no Yates correction). Otherwise Fisher's exact
+    test (two-sided) for a 2×2 table, and a permutation test of the chi-square statistic for a
+    larger one. Returns NO_TEST when a group is empty or fewer than two columns remain.
+    """
+    pairs = [(int(x), int(y)) for x, y in zip(row_a, row_b, strict=True) if x or y]
+    if len(pairs) < 2:
+        return NO_TEST
+    table = np.array(pairs, dtype=np.int64).T
+    n_a, n_b = (int(v) for v in table.sum(axis=1))
+    if n_a == 0 or n_b == 0:
+        return NO_TEST
+    n = n_a + n_b
+    chi2, p_chi2, _dof, expected = stats.chi2_contingency(table, correction=False)
+    chi2 = float(chi2)
+    min_expected = float(expected.min())
+    k = table.shape[1]
+    effect = math.sqrt(chi2 / (n * (min(2, k) - 1)))
+    if min_expected >= MIN_EXPECTED:
+        return TestResult("chi2", chi2, float(p_chi2), effect, min_expected)
+    if k == 2:
+        _odds, p_exact = stats.fisher_exact(table, alternative="two-sided")
+        return TestResult("exact", chi2, float(p_exact), effect, min_expected)
+    p_perm = permutation_p_value(table[0], table[1], chi2)
+    return TestResult("permutation", chi2, p_perm, effect, min_expected)
