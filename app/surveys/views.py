@@ -1,7 +1,96 @@
-"""Respondent pages: /s/<token>."""
+"""Respondent pages: /s/<token> (the whole questionnaire as one form) and /s/<token>/thanks.
+
+Anonymous by design: nothing here reads, logs or stores the IP address, user agent or any
+cookie of the respondent. A campaign that is not open answers a polite page: 200 on GET,
+409 Conflict on POST (the state of the campaign, not the person, refuses the answers).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from app.extensions import csrf
+from app.models import RespondentLink
+from app.surveys.forms import RespondentForm, default_instruction, respondent_form_class
+from app.surveys.service import (
+    CampaignNotOpen,
+    InvalidAnswers,
+    kyiv_today,
+    respondent_status,
+    store_response,
+)
 
 bp = Blueprint("respondent", __name__, url_prefix="/s")
+# The form checks its own CSRF token so that a stale one re-renders the answers instead of
+# losing them on an error page (and no Referer is needed: we send none, by policy).
+csrf.exempt(bp)
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _link_or_404(token: str) -> RespondentLink:
+    link = RespondentLink.by_token(token) if TOKEN.fullmatch(token) else None
+    if link is None:
+        abort(404)
+    return link
+
+
+def _not_open(link: RespondentLink, status: str, code: int) -> tuple[str, int]:
+    return render_template("respondent/not_open.html", link=link, status=status), code
+
+
+def _form_page(link: RespondentLink, form: RespondentForm, code: int = 200) -> tuple[str, int]:
+    return render_template(
+        "respondent/form.html", link=link, form=form, instruction=default_instruction
+    ), code
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+def entry(token: str) -> Any:
+    link = _link_or_404(token)
+    status = respondent_status(link, kyiv_today())
+    if request.method == "GET" and status != "open":
+        return _not_open(link, status, 200)
+    form = respondent_form_class(link.questionnaire)()
+    if request.method == "GET":
+        return _form_page(link, form)
+    return _submit(link, form, status)
+
+
+def _submit(link: RespondentLink, form: RespondentForm, status: str) -> Any:
+    """Store a post and redirect to the thanks page, or re-render it with its problems."""
+    if form.check_envelope(request.form):
+        try:
+            store_response(
+                link,
+                form.answers(request.form),
+                request.form["submission_id"],
+                today=kyiv_today(),
+                max_text_length=current_app.config["ANKETA_MAX_TEXT_LENGTH"],
+            )
+        except CampaignNotOpen as error:
+            return _not_open(link, error.status, 409)
+        except InvalidAnswers as error:
+            form.add_errors(error.errors)
+        else:
+            return redirect(url_for(".thanks", token=link.token), 303)
+    elif status != "open":
+        return _not_open(link, status, 409)
+    else:
+        form.check_answers(link.questionnaire, request.form)
+    return _form_page(link, form, form.status_code)
+
+
+@bp.route("/<token>/thanks")
+def thanks(token: str) -> Any:
+    link = _link_or_404(token)
+    return render_template("respondent/thanks.html", link=link)
+
+
+@bp.errorhandler(404)
+def not_found(error: Exception) -> tuple[str, int]:
+    """A friendly page for a mistyped or outdated respondent link."""
+    return render_template("respondent/not_found.html"), 404

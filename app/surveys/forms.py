@@ -1,0 +1,174 @@
+"""The respondent form: one WTForms class built per questionnaire version.
+
+Fields are named ``q-<question key>``: radio buttons for single choice, checkboxes for multiple
+choice, a textarea for text. The form only carries and re-displays the answers; what makes them
+valid is decided by ``app.surveys.service.check_answers`` (the same rules serve imports), and
+its errors are put back at each question here.
+
+The form does its own CSRF check (the respondent blueprint is exempt from the global one), so a
+stale token re-renders the page with the answers kept instead of ending on an error page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, HiddenField, RadioField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.models import Question, Questionnaire, QuestionType
+from app.surveys.service import (
+    AnswerError,
+    InvalidAnswers,
+    check_answers,
+    is_valid_submission_id,
+    new_submission_id,
+)
+
+FIELD_PREFIX = "q-"
+SERVICE_FIELDS = frozenset({"submission_id", "csrf_token"})
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    """One line of the error summary: the message and the element id it links to (or None)."""
+
+    message: str
+    target: str | None
+
+
+def field_name(question: Question) -> str:
+    """Return the form field name of a question: ``q-<question key>``."""
+    return f"{FIELD_PREFIX}{question.key}"
+
+
+def default_instruction(question: Question) -> str | None:
+    """Return the question's instruction, or the usual one for its type when it has none."""
+    if question.instruction:
+        return question.instruction
+    if question.type == QuestionType.SINGLE:
+        return _("Виберіть лише один варіант.")
+    if question.type == QuestionType.MULTIPLE:
+        return _("Виберіть усе, що підходить.")
+    return None
+
+
+class RespondentForm(FlaskForm):
+    """Base class of every questionnaire's form (see ``respondent_form_class``)."""
+
+    submission_id = HiddenField()
+
+    questions: tuple[Question, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.summary: list[SummaryItem] = []
+        self.malformed = False
+        self.stale = False
+        if not is_valid_submission_id(self.submission_id.data):
+            self.submission_id.data = new_submission_id()
+
+    def field_for(self, question: Question) -> Field:
+        """Return the field that renders a question."""
+        return self[field_name(question)]
+
+    def first_input_id(self, question: Question) -> str:
+        """Return the id of the question's first control (the error summary links to it)."""
+        name = field_name(question)
+        return name if question.type == QuestionType.TEXT else f"{name}-0"
+
+    def answers(self, formdata: MultiDict[str, str]) -> dict[str, list[str]]:
+        """Return every ``q-`` field of the post as question key → posted values."""
+        return {
+            name.removeprefix(FIELD_PREFIX): formdata.getlist(name)
+            for name in formdata
+            if name.startswith(FIELD_PREFIX)
+        }
+
+    def check_envelope(self, formdata: MultiDict[str, str]) -> bool:
+        """Check everything but the answers: CSRF, the submission id, unknown fields.
+
+        Returns True when the answers may be stored. A stale CSRF token sets ``stale``; the
+        other problems set ``malformed``. A bad submission id is replaced by a fresh one so
+        the re-rendered form can be sent again.
+        """
+        super().validate()  # only the CSRF token has validators
+        if self.meta.csrf and self.csrf_token.errors:
+            self.stale = True
+            self.csrf_token.errors = []
+            self.summary.append(
+                SummaryItem(_("Сторінка застаріла, натисніть «Надіслати» ще раз."), None)
+            )
+        posted_ids = formdata.getlist("submission_id")
+        if len(posted_ids) != 1 or not is_valid_submission_id(posted_ids[0]):
+            self.add_errors(
+                [AnswerError(None, _("Форма пошкоджена: натисніть «Надіслати» ще раз."), True)],
+            )
+        unknown = [
+            name
+            for name in formdata
+            if name not in SERVICE_FIELDS and not name.startswith(FIELD_PREFIX)
+        ]
+        if unknown:
+            self.add_errors([AnswerError(None, _("Форма містить невідомі поля."), True)])
+        return not (self.stale or self.malformed)
+
+    def check_answers(self, questionnaire: Questionnaire, formdata: MultiDict[str, str]) -> None:
+        """Put the answer problems at their questions without storing anything."""
+        try:
+            check_answers(questionnaire, self.answers(formdata))
+        except InvalidAnswers as error:
+            self.add_errors(error.errors)
+
+    def add_errors(self, errors: tuple[AnswerError, ...] | list[AnswerError]) -> None:
+        """Show problems at their questions and in the summary at the top of the page."""
+        by_key = {question.key: question for question in self.questions}
+        for error in errors:
+            self.malformed = self.malformed or error.malformed
+            question = by_key.get(error.question_key or "")
+            if question is None:
+                # Nothing was stored: a fresh id can do no harm and unblocks a conflicting one.
+                self.submission_id.data = new_submission_id()
+                self.summary.append(SummaryItem(error.message, None))
+                continue
+            field = self.field_for(question)
+            field.errors = [*field.errors, error.message]
+            number, message = question.number, error.message
+            line = _("Питання %(number)s: %(message)s", number=number, message=message)
+            self.summary.append(SummaryItem(line, self.first_input_id(question)))
+
+    @property
+    def status_code(self) -> int:
+        """Return the HTTP status for re-rendering: 400 if the post was malformed or stale."""
+        return 400 if (self.malformed or self.stale) else 200
+
+
+def _field(question: Question) -> Field:
+    choices = [SelectChoice(option.key, option.text) for option in question.options]
+    if question.type == QuestionType.SINGLE:
+        # Choice validity is checked by the service (with a message of ours), not by WTForms.
+        return RadioField(question.text, choices=choices, validate_choice=False)
+    if question.type == QuestionType.MULTIPLE:
+        return SelectMultipleField(
+            question.text,
+            choices=choices,
+            validate_choice=False,
+            widget=ListWidget(prefix_label=False),
+            option_widget=CheckboxInput(),
+        )
+    return TextAreaField(question.text)
+
+
+def respondent_form_class(questionnaire: Questionnaire) -> type[RespondentForm]:
+    """Return a form class with one field per question of this questionnaire version.
+
+    Built on every request: a version without responses may still be refreshed in place.
+    """
+    attributes: dict[str, Any] = {field_name(q): _field(q) for q in questionnaire.questions}
+    attributes["questions"] = tuple(questionnaire.questions)
+    return type(f"RespondentForm{questionnaire.id}", (RespondentForm,), attributes)

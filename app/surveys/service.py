@@ -1,0 +1,290 @@
+"""Storing responses: validate answers against a questionnaire version and save them atomically.
+
+A response is one ``Response`` row and one ``Answer`` row per ticked option (or per text), saved
+in one transaction. ``submission_id`` is the idempotency key issued with the form: posting it
+twice (a double tap, a retry on a flaky connection) stores one response.
+
+Nothing identifying the respondent (IP address, user agent, cookie) is accepted or stored here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from flask import has_request_context
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import AnketaError
+from app.extensions import db
+from app.models import (
+    Answer,
+    Option,
+    Question,
+    Questionnaire,
+    QuestionType,
+    RespondentLink,
+    Response,
+)
+
+KYIV = ZoneInfo("Europe/Kyiv")
+
+
+def _(message: str, **variables: object) -> str:
+    """Translate for a request; outside one (CLI imports) keep the Ukrainian source text.
+
+    The app's locale selector reads the request's Accept-Language, so Flask-Babel cannot be
+    called from a command.
+    """
+    if has_request_context():
+        return gettext(message, **variables)
+    return message % variables if variables else message
+
+
+DEFAULT_MAX_TEXT_LENGTH = 5000
+
+# What the form issues (``secrets.token_urlsafe(16)``: 22 URL-safe characters); imports may use
+# longer derived keys, up to the column's 80 characters, from the same alphabet plus ".:".
+WEB_SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+ANY_SUBMISSION_ID = re.compile(r"[A-Za-z0-9_.:-]{8,80}")
+
+RespondentStatus = Literal["open", "not_yet_open", "closed"]
+AnswerValue = Sequence[str] | str
+
+
+def new_submission_id() -> str:
+    """Return a fresh idempotency key for one rendering of a respondent form (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def is_valid_submission_id(value: object, source: str = "web") -> bool:
+    """Return True if ``value`` has the shape of a submission id for this source.
+
+    Web forms must carry exactly what ``new_submission_id`` issues; other sources (imports)
+    may use any key of 8–80 characters from ``[A-Za-z0-9_.:-]``.
+    """
+    if not isinstance(value, str):
+        return False
+    pattern = WEB_SUBMISSION_ID if source == "web" else ANY_SUBMISSION_ID
+    return pattern.fullmatch(value) is not None
+
+
+def kyiv_today(now: datetime | None = None) -> date:
+    """Return today's date in Kyiv (campaign dates are school-local calendar dates)."""
+    return (now or datetime.now(KYIV)).astimezone(KYIV).date()
+
+
+def respondent_status(link: RespondentLink, today: date) -> RespondentStatus:
+    """Return whether the link's campaign takes answers on ``today``.
+
+    ``"not_yet_open"`` before ``opens_on``, ``"closed"`` after ``closes_on`` (both dates
+    inclusive days of collection), ``"open"`` otherwise.
+    """
+    campaign = link.campaign
+    if campaign.opens_on is not None and today < campaign.opens_on:
+        return "not_yet_open"
+    if campaign.closes_on is not None and today > campaign.closes_on:
+        return "closed"
+    return "open"
+
+
+@dataclass(frozen=True)
+class AnswerError:
+    """One problem with submitted answers.
+
+    ``question_key`` is None for a problem with the submission as a whole (an unknown field,
+    a bad submission id). ``malformed`` is True for input a real form cannot produce (HTTP
+    400), False for a missing required answer (the respondent's slip, HTTP 200).
+    """
+
+    question_key: str | None
+    message: str
+    malformed: bool
+
+
+class InvalidAnswers(AnketaError):
+    """The answers do not fit the questionnaire; ``errors`` says where and why."""
+
+    def __init__(self, errors: Sequence[AnswerError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("; ".join(error.message for error in self.errors))
+
+    @property
+    def malformed(self) -> bool:
+        """True if any problem is one that a real form cannot produce."""
+        return any(error.malformed for error in self.errors)
+
+    def for_question(self, key: str) -> list[str]:
+        """Return the messages about one question (by question key)."""
+        return [error.message for error in self.errors if error.question_key == key]
+
+
+class CampaignNotOpen(AnketaError):
+    """The campaign does not take answers today; ``status`` says why."""
+
+    def __init__(self, status: RespondentStatus) -> None:
+        self.status = status
+        if status == "not_yet_open":
+            message = _("Опитування ще не розпочалося.")
+        else:
+            message = _("Опитування вже завершено.")
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    """One row to store: a chosen option or a text for a question."""
+
+    question: Question
+    option: Option | None = None
+    text: str | None = None
+
+
+def _normalise_text(value: str) -> str:
+    # Browsers send a textarea's line breaks as CRLF but count them as one character.
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _as_values(value: AnswerValue) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _check_question(
+    question: Question, values: list[str], max_text_length: int
+) -> tuple[list[CheckedAnswer], AnswerError | None]:
+    """Return the rows for one question's values, or the problem with them."""
+    key = question.key
+    if question.type == QuestionType.TEXT:
+        if len(values) > 1:
+            return [], AnswerError(key, _("Надіслано кілька відповідей на одне питання."), True)
+        text = _normalise_text(values[0]) if values else ""
+        if len(text) > max_text_length:
+            message = _(
+                "Відповідь задовга: %(length)d символів, можна не більше %(limit)d.",
+                length=len(text),
+                limit=max_text_length,
+            )
+            return [], AnswerError(key, message, True)
+        return ([CheckedAnswer(question, text=text)] if text else []), None
+
+    options = {option.key: option for option in question.options}
+    if any(value not in options for value in values):
+        return [], AnswerError(key, _("Такого варіанта відповіді немає."), True)
+    if len(set(values)) != len(values):
+        return [], AnswerError(key, _("Один варіант надіслано кілька разів."), True)
+    if question.type == QuestionType.SINGLE and len(values) > 1:
+        return [], AnswerError(key, _("Виберіть лише один варіант."), True)
+    # Rows in the questionnaire's option order, whatever order the browser sent them in.
+    chosen = [option for option in question.options if option.key in values]
+    return [CheckedAnswer(question, option=option) for option in chosen], None
+
+
+def check_answers(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, AnswerValue],
+    max_text_length: int = DEFAULT_MAX_TEXT_LENGTH,
+) -> list[CheckedAnswer]:
+    """Return the rows to store for ``answers`` (question key → option key(s) or text).
+
+    Option questions take an option key or a list of them (one for single choice); text
+    questions take a string. Empty texts and empty lists count as no answer.
+
+    Raises ``InvalidAnswers`` listing every problem: unknown questions, unknown or repeated
+    options, several values for a single-choice or text question, texts longer than
+    ``max_text_length`` characters (all malformed), and missing required answers.
+    """
+    questions = {question.key: question for question in questionnaire.questions}
+    errors: list[AnswerError] = [
+        AnswerError(None, _("Анкета не містить питання «%(key)s».", key=key), True)
+        for key in answers
+        if key not in questions
+    ]
+    rows: list[CheckedAnswer] = []
+    for question in questionnaire.questions:
+        values = _as_values(answers.get(question.key, []))
+        question_rows, error = _check_question(question, values, max_text_length)
+        if error is None and question.required and not question_rows:
+            error = AnswerError(question.key, _("Дайте відповідь на це питання."), False)
+        if error is not None:
+            errors.append(error)
+        rows.extend(question_rows)
+    if errors:
+        raise InvalidAnswers(errors)
+    return rows
+
+
+def find_submission(submission_id: str) -> Response | None:
+    """Return the response stored under this submission id, if any."""
+    return db.session.scalar(select(Response).where(Response.submission_id == submission_id))
+
+
+def _existing_for(link: RespondentLink, submission_id: str) -> Response | None:
+    existing = find_submission(submission_id)
+    if existing is None:
+        return None
+    if existing.campaign_id != link.campaign_id or existing.role != link.role:
+        message = _("Ця відповідь уже надіслана за іншим посиланням.")
+        raise InvalidAnswers([AnswerError(None, message, True)])
+    return existing
+
+
+def store_response(
+    link: RespondentLink,
+    answers: Mapping[str, AnswerValue],
+    submission_id: str,
+    source: str = "web",
+    *,
+    today: date | None = None,
+    max_text_length: int = DEFAULT_MAX_TEXT_LENGTH,
+) -> Response:
+    """Store one response to the link's questionnaire version; return it.
+
+    Idempotent on ``submission_id``: if a response with that id was already stored for this
+    link, it is returned unchanged (even when it raced with this call). With ``today`` given,
+    a campaign that does not take answers that day is refused (imports leave it out).
+
+    Raises ``InvalidAnswers`` (bad answers, a malformed submission id or one that belongs to
+    another link; nothing stored) and ``CampaignNotOpen``.
+    """
+    if not is_valid_submission_id(submission_id, source):
+        raise InvalidAnswers([AnswerError(None, _("Недійсний ідентифікатор відповіді."), True)])
+    existing = _existing_for(link, submission_id)
+    if existing is not None:
+        return existing
+    if today is not None and (status := respondent_status(link, today)) != "open":
+        raise CampaignNotOpen(status)
+    rows = check_answers(link.questionnaire, answers, max_text_length)
+    response = Response(
+        campaign_id=link.campaign_id,
+        questionnaire_id=link.questionnaire_id,
+        role=link.role,
+        submission_id=submission_id,
+        source=source,
+    )
+    response.answers = [
+        Answer(
+            campaign_id=link.campaign_id,
+            question_id=row.question.id,
+            option_id=row.option.id if row.option is not None else None,
+            text=row.text,
+        )
+        for row in rows
+    ]
+    db.session.add(response)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two taps raced past the lookup above: the other one won, and that is the answer.
+        db.session.rollback()
+        existing = _existing_for(link, submission_id)
+        if existing is None:
+            raise
+        return existing
+    return response
