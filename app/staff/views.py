@@ -1,13 +1,58 @@
-"""Staff pages under /campaigns: the working group's and the director's web UI."""
+"""Staff pages under /campaigns: the working group's and the director's web UI.
+
+A campaign of another school is a 404 (never a 403), so ids reveal nothing.
+"""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import Blueprint, redirect, url_for
-from flask_login import login_required
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth import editor_required
+from app.errors import AnketaError
+from app.models import Campaign
+from app.staff import services
+from app.staff.forms import ROLE_LABELS, ConfirmForm, ExpectedCountsForm, campaign_form_for
+from app.staff.qr import CONTENT_TYPES, qr_image
 
 bp = Blueprint("staff", __name__)
+
+ROLE_PATTERN = "any(teachers, students, parents)"
+
+
+def _visible_campaign(campaign_id: int) -> Campaign:
+    campaign = Campaign.visible_to(current_user, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def base_url() -> str:
+    """Return the base of respondent links: ``ANKETA_BASE_URL`` if set, else this host."""
+    return current_app.config.get("ANKETA_BASE_URL") or request.url_root
+
+
+def _link_urls(campaign: Campaign) -> dict[str, str]:
+    return {link.role: services.respondent_url(base_url(), link.token) for link in campaign.links}
+
+
+@bp.app_context_processor
+def _role_labels() -> dict[str, Any]:
+    return {"role_labels": ROLE_LABELS}
 
 
 @bp.route("/")
@@ -19,4 +64,91 @@ def index() -> Any:
 @bp.route("/campaigns/")
 @login_required
 def campaigns() -> Any:
-    return "TODO"
+    return render_template("staff/campaigns.html", campaigns=services.campaigns_for(current_user))
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@editor_required
+def new_campaign() -> Any:
+    form = campaign_form_for(current_user, services.local_today())
+    if form.validate_on_submit():
+        try:
+            campaign = services.create_campaign_for(
+                current_user,
+                form.school_id.data if "school_id" in form else None,
+                form.direction.data or "",
+                form.academic_year.data or "",
+                form.title.data,
+                form.opens_on.data,
+                form.closes_on.data,
+            )
+        except AnketaError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Кампанію створено."), "info")
+            return redirect(url_for("staff.campaign", campaign_id=campaign.id))
+    return render_template("staff/new_campaign.html", form=form)
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+@login_required
+def campaign(campaign_id: int) -> Any:
+    campaign = _visible_campaign(campaign_id)
+    counts_form = ExpectedCountsForm(
+        data={link.role: link.expected_count for link in campaign.links}
+    )
+    return render_template(
+        "staff/campaign.html",
+        campaign=campaign,
+        counts=campaign.response_counts(),
+        rates=services.response_rates(campaign),
+        urls=_link_urls(campaign),
+        counts_form=counts_form,
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>/expected", methods=["POST"])
+@editor_required
+def expected_counts(campaign_id: int) -> Any:
+    campaign = _visible_campaign(campaign_id)
+    form = ExpectedCountsForm()
+    if form.validate_on_submit():
+        services.set_expected_counts(campaign, form.counts())
+        flash(_("Очікувану кількість респондентів збережено."), "info")
+    else:
+        flash(_("Кількість має бути цілим числом від 0 до 100000."), "error")
+    return redirect(url_for("staff.campaign", campaign_id=campaign.id))
+
+
+@bp.route(f"/campaigns/<int:campaign_id>/links/<{ROLE_PATTERN}:role>/rotate", methods=["POST"])
+@editor_required
+def rotate(campaign_id: int, role: str) -> Any:
+    campaign = _visible_campaign(campaign_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.rotate_token(campaign, role)
+        except AnketaError:
+            abort(404)
+        flash(_("Посилання змінено: старе посилання і QR-код більше не діють."), "info")
+    return redirect(url_for("staff.campaign", campaign_id=campaign.id))
+
+
+@bp.route(f"/campaigns/<int:campaign_id>/qr/<{ROLE_PATTERN}:role>.<any(png, svg):kind>")
+@login_required
+def qr(campaign_id: int, role: str, kind: str) -> Any:
+    url = _link_urls(_visible_campaign(campaign_id)).get(role) or abort(404)
+    return send_file(
+        io.BytesIO(qr_image(url, kind)),  # type: ignore[arg-type]
+        mimetype=CONTENT_TYPES[kind],
+        as_attachment=request.args.get("download") == "1",
+        download_name=f"qr-{role}.{kind}",
+        max_age=0,
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>/sheet")
+@login_required
+def sheet(campaign_id: int) -> Any:
+    campaign = _visible_campaign(campaign_id)
+    return render_template("staff/sheet.html", campaign=campaign, urls=_link_urls(campaign))
