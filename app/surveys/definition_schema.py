@@ -1,0 +1,889 @@
+"""Validation of questionnaire files: a parsed (line-marked) YAML document in, a normalised plain
+definition and a list of ``file:line: field: message`` errors out.
+
+The format is documented in docs/questionnaires.md; this module is its executable form. Nothing
+here touches the database or Flask, so it is used by the CLI, the loader and (later) the web
+upload alike.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.surveys.definition_yaml import MarkedDict, MarkedList
+
+ROLES = ("teachers", "students", "parents")
+QUESTION_TYPES = ("single", "multiple", "text")
+LANGUAGES = ("uk", "ru", "bg", "en")
+DEFAULT_INSTRUCTIONS = {
+    "single": "Виберіть лише один варіант.",
+    "multiple": "Виберіть усе, що підходить.",
+    "text": None,
+}
+DEFAULT_REQUIRED = {"single": True, "multiple": False, "text": False}
+DEFAULT_LEVELS = {"high": 80, "sufficient": 60, "needs_improvement": 40}
+DEFAULT_KEY_GAP = {"min_difference_pp": 15, "max_p_value": 0.05}
+DEFAULT_MIN_GROUP_SIZE = 5
+# Keys of ``report`` that the loader uses itself (a requirement-only question's requirement).
+RESERVED_REPORT_KEYS = ("requirement",)
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+_REQUIREMENT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
+_DIRECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+DIRECTION_KEYS = (
+    "id",
+    "language",
+    "title",
+    "requirements",
+    "scales",
+    "levels",
+    "key_gap",
+    "min_group_size",
+    "translations",
+)
+REQUIREMENT_KEYS = ("id", "title", "topics", "translations")
+TOPIC_KEYS = ("id", "title", "translations")
+SCALE_KEYS = ("options", "positive")
+OPTION_KEYS = ("id", "text", "value", "translations")
+ROLE_FILE_KEYS = ("direction", "role", "title", "intro", "language", "questions")
+QUESTION_KEYS = (
+    "id",
+    "number",
+    "text",
+    "instruction",
+    "type",
+    "scale",
+    "options",
+    "required",
+    "requirement",
+    "topic",
+    "measures",
+    "segment",
+    "report",
+    "translations",
+)
+QUESTION_TRANSLATION_KEYS = ("text", "instruction", "options")
+
+
+@dataclass(frozen=True)
+class ValidationError:
+    """One problem in a questionnaire file; ``str()`` gives ``file:line: field: message``."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+class Checker:
+    """Collects the errors of one file while its fields are read."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.errors: list[ValidationError] = []
+
+    def error(self, line: int, field: str, message: str) -> None:
+        self.errors.append(ValidationError(self.file, line, field, message))
+
+    def mapping(self, value: Any, line: int, field: str) -> MarkedDict | None:
+        if isinstance(value, MarkedDict):
+            for key, key_line in value.duplicate_keys:
+                self.error(key_line, _join(field, str(key)), "поле вказано двічі")
+            return value
+        self.error(line, field, f"очікується словник (ключ: значення), а не {_kind(value)}")
+        return None
+
+    def sequence(self, value: Any, line: int, field: str) -> MarkedList | None:
+        if isinstance(value, MarkedList):
+            return value
+        self.error(line, field, f"очікується список (рядки з «- »), а не {_kind(value)}")
+        return None
+
+    def unknown_keys(self, data: MarkedDict, allowed: Iterable[str], field: str) -> None:
+        allowed = tuple(allowed)
+        for key in data:
+            if key in allowed:
+                continue
+            hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            suggestion = f"; можливо, «{hint[0]}»?" if hint else ""
+            self.error(
+                data.line_of(key),
+                _join(field, str(key)),
+                f"невідоме поле{suggestion} (допустимі: {', '.join(allowed)})",
+            )
+
+    def text(self, data: MarkedDict, key: str, field: str, required: bool = True) -> str | None:
+        if key not in data or data[key] is None:
+            if required:
+                self.error(data.line, _join(field, key), "обов'язкове поле відсутнє")
+            return None
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.error(
+                data.line_of(key), _join(field, key), f"очікується текст, а не {_kind(value)}"
+            )
+            return None
+        value = str(value).strip()
+        if not value:
+            if required:
+                self.error(data.line_of(key), _join(field, key), "текст не може бути порожнім")
+            return None
+        return value
+
+    def identifier(
+        self,
+        data: MarkedDict,
+        key: str,
+        field: str,
+        pattern: re.Pattern[str] = _IDENTIFIER,
+        required: bool = True,
+        example: str = "criteria_understanding",
+    ) -> str | None:
+        if key not in data or data[key] is None:
+            if required:
+                self.error(data.line, _join(field, key), "обов'язкове поле відсутнє")
+            return None
+        value = data[key]
+        line = data.line_of(key)
+        if isinstance(value, float):
+            self.error(line, _join(field, key), f'число {value} візьміть у лапки, напр. "{value}"')
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.error(line, _join(field, key), f"очікується ідентифікатор, а не {_kind(value)}")
+            return None
+        value = str(value)
+        if not pattern.match(value):
+            self.error(
+                line,
+                _join(field, key),
+                f"недопустимий ідентифікатор «{value}» (латинські малі літери, цифри, "
+                f"«_», напр. {example})",
+            )
+            return None
+        return value
+
+    def boolean(self, data: MarkedDict, key: str, field: str, default: bool) -> bool:
+        if key not in data or data[key] is None:
+            return default
+        value = data[key]
+        if not isinstance(value, bool):
+            self.error(data.line_of(key), _join(field, key), "очікується true або false")
+            return default
+        return value
+
+    def integer(
+        self, data: MarkedDict, key: str, field: str, minimum: int | None = None
+    ) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(
+                data.line_of(key), _join(field, key), f"очікується ціле число, а не {_kind(value)}"
+            )
+            return None
+        if minimum is not None and value < minimum:
+            self.error(data.line_of(key), _join(field, key), f"має бути не менше {minimum}")
+            return None
+        return value
+
+    def number(
+        self, data: MarkedDict, key: str, field: str, low: float, high: float
+    ) -> float | None:
+        value = data.get(key)
+        if value is None:
+            self.error(data.line, _join(field, key), "обов'язкове поле відсутнє")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.error(
+                data.line_of(key), _join(field, key), f"очікується число, а не {_kind(value)}"
+            )
+            return None
+        if not low <= value <= high:
+            self.error(data.line_of(key), _join(field, key), f"має бути від {low:g} до {high:g}")
+            return None
+        return value
+
+    def string_mapping(self, data: MarkedDict, key: str, field: str) -> dict[str, str] | None:
+        if key not in data or data[key] is None:
+            return None
+        value = self.mapping(data[key], data.line_of(key), _join(field, key))
+        if value is None:
+            return None
+        result: dict[str, str] = {}
+        for item_key, item in value.items():
+            if not isinstance(item_key, str) or not isinstance(item, str) or not item.strip():
+                self.error(
+                    value.line_of(item_key),
+                    _join(field, key, str(item_key)),
+                    "очікується непорожній текст",
+                )
+                continue
+            result[item_key] = item.strip()
+        return result or None
+
+    def translations(
+        self,
+        data: MarkedDict,
+        field: str,
+        allowed: tuple[str, ...],
+        option_ids: Iterable[str] = (),
+    ) -> dict[str, Any] | None:
+        """Read ``translations: {lang: {key: text}}`` (``options`` nested for questions)."""
+        if "translations" not in data or data["translations"] is None:
+            return None
+        base = _join(field, "translations")
+        value = self.mapping(data["translations"], data.line_of("translations"), base)
+        if value is None:
+            return None
+        option_ids = set(option_ids)
+        result: dict[str, Any] = {}
+        for language, entry in value.items():
+            line = value.line_of(language)
+            if language not in LANGUAGES:
+                self.error(
+                    line,
+                    _join(base, str(language)),
+                    f"невідома мова (допустимі: {', '.join(LANGUAGES)})",
+                )
+                continue
+            entry = self.mapping(entry, line, _join(base, language))
+            if entry is None:
+                continue
+            self.unknown_keys(entry, allowed, _join(base, language))
+            translated: dict[str, Any] = {}
+            for key in allowed:
+                if key not in entry:
+                    continue
+                if key == "options":
+                    options = self.string_mapping(entry, "options", _join(base, language))
+                    for option_id in options or {}:
+                        if option_id not in option_ids:
+                            self.error(
+                                entry["options"].line_of(option_id),
+                                _join(base, language, "options", option_id),
+                                "немає такого варіанта відповіді",
+                            )
+                    if options:
+                        translated["options"] = options
+                else:
+                    text = self.text(entry, key, _join(base, language), required=False)
+                    if text:
+                        translated[key] = text
+            if translated:
+                result[language] = translated
+        return result or None
+
+
+def _join(*parts: str) -> str:
+    return ".".join(part for part in parts if part)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "порожнє значення"
+    if isinstance(value, bool):
+        return "логічне значення"
+    if isinstance(value, int | float):
+        return "число"
+    if isinstance(value, str):
+        return "текст"
+    if isinstance(value, list):
+        return "список"
+    if isinstance(value, dict):
+        return "словник"
+    return type(value).__name__
+
+
+# --- direction files --------------------------------------------------------------------------
+
+
+def check_direction(raw: Any, file: str) -> tuple[dict[str, Any] | None, list[ValidationError]]:
+    """Validate a parsed direction file.
+
+    Returns the normalised definition (plain dicts, defaults filled in) and the errors; the
+    definition is None when there is any error.
+    """
+    check = Checker(file)
+    data = check.mapping(raw, getattr(raw, "line", 1), "")
+    if data is None:
+        return None, check.errors
+    check.unknown_keys(data, DIRECTION_KEYS, "")
+    direction_id = check.identifier(
+        data, "id", "", pattern=_DIRECTION_ID, example="assessment-system"
+    )
+    language = check.text(data, "language", "", required=False) or "uk"
+    if language not in LANGUAGES:
+        check.error(
+            data.line_of("language"),
+            "language",
+            f"невідома мова (допустимі: {', '.join(LANGUAGES)})",
+        )
+    title = check.text(data, "title", "")
+    requirements = _check_requirements(check, data)
+    scales = _check_scales(check, data)
+    levels = _check_levels(check, data)
+    key_gap = _check_key_gap(check, data)
+    min_group_size = check.integer(data, "min_group_size", "", minimum=3)
+    translations = check.translations(data, "", ("title",))
+    if check.errors:
+        return None, check.errors
+    definition: dict[str, Any] = {
+        "id": direction_id,
+        "language": language,
+        "title": title,
+        "requirements": requirements,
+        "scales": scales,
+        "levels": levels,
+        "key_gap": key_gap,
+        "min_group_size": min_group_size or DEFAULT_MIN_GROUP_SIZE,
+    }
+    if translations:
+        definition["translations"] = translations
+    return definition, []
+
+
+def _check_requirements(check: Checker, data: MarkedDict) -> list[dict[str, Any]]:
+    if "requirements" not in data:
+        check.error(data.line, "requirements", "обов'язкове поле відсутнє")
+        return []
+    items = check.sequence(data["requirements"], data.line_of("requirements"), "requirements")
+    if items is None:
+        return []
+    if not items:
+        check.error(items.line, "requirements", "потрібна хоча б одна вимога")
+    result = []
+    requirement_ids: set[str] = set()
+    topic_ids: set[str] = set()
+    for index, item in enumerate(items):
+        field = f"requirements[{index + 1}]"
+        item = check.mapping(item, items.line_of(index), field)
+        if item is None:
+            continue
+        check.unknown_keys(item, REQUIREMENT_KEYS, field)
+        requirement_id = check.identifier(
+            item, "id", field, pattern=_REQUIREMENT_ID, example='"2.1"'
+        )
+        if requirement_id in requirement_ids:
+            check.error(item.line_of("id"), _join(field, "id"), f"вимога «{requirement_id}» вже є")
+        requirement_ids.add(requirement_id or "")
+        requirement: dict[str, Any] = {
+            "id": requirement_id,
+            "title": check.text(item, "title", field),
+            "topics": [],
+        }
+        topics = item.get("topics")
+        topics = (
+            check.sequence(topics, item.line_of("topics"), _join(field, "topics"))
+            if topics is not None
+            else []
+        )
+        for topic_index, topic in enumerate(topics or []):
+            topic_field = _join(field, f"topics[{topic_index + 1}]")
+            topic = check.mapping(topic, topics.line_of(topic_index), topic_field)
+            if topic is None:
+                continue
+            check.unknown_keys(topic, TOPIC_KEYS, topic_field)
+            topic_id = check.identifier(topic, "id", topic_field)
+            if topic_id in topic_ids:
+                check.error(
+                    topic.line_of("id"), _join(topic_field, "id"), f"тема «{topic_id}» вже є"
+                )
+            topic_ids.add(topic_id or "")
+            entry = {"id": topic_id, "title": check.text(topic, "title", topic_field)}
+            if translations := check.translations(topic, topic_field, ("title",)):
+                entry["translations"] = translations
+            requirement["topics"].append(entry)
+        if translations := check.translations(item, field, ("title",)):
+            requirement["translations"] = translations
+        result.append(requirement)
+    return result
+
+
+def _check_options(
+    check: Checker, value: Any, line: int, field: str, in_scale: bool = False
+) -> list[dict[str, Any]] | None:
+    items = check.sequence(value, line, field)
+    if items is None:
+        return None
+    result = []
+    ids: set[str] = set()
+    values: dict[int, str] = {}
+    for index, item in enumerate(items):
+        option_field = f"{field}[{index + 1}]"
+        item = check.mapping(item, items.line_of(index), option_field)
+        if item is None:
+            continue
+        allowed = OPTION_KEYS if in_scale else OPTION_KEYS[:-1]
+        check.unknown_keys(item, allowed, option_field)
+        option_id = check.identifier(item, "id", option_field, pattern=_OPTION_ID, example="full")
+        if option_id is not None:
+            if option_id in ids:
+                check.error(
+                    item.line_of("id"), _join(option_field, "id"), f"варіант «{option_id}» вже є"
+                )
+            ids.add(option_id)
+        text = check.text(item, "text", option_field)
+        option_value = check.integer(item, "value", option_field)
+        if option_value is not None:
+            if option_value in values:
+                check.error(
+                    item.line_of("value"),
+                    _join(option_field, "value"),
+                    f"значення {option_value} вже має варіант «{values[option_value]}»",
+                )
+            values[option_value] = option_id or ""
+        option: dict[str, Any] = {"id": option_id, "text": text, "value": option_value}
+        if in_scale and item.get("translations") is not None:
+            translated = check.string_mapping(item, "translations", option_field)
+            for language in translated or {}:
+                if language not in LANGUAGES:
+                    check.error(
+                        item["translations"].line_of(language),
+                        _join(option_field, "translations", language),
+                        f"невідома мова (допустимі: {', '.join(LANGUAGES)})",
+                    )
+            if translated:
+                option["translations"] = translated
+        result.append(option)
+    if len(items) < 2:
+        check.error(items.line, field, "потрібно щонайменше два варіанти відповіді")
+    return result
+
+
+def default_positive(options: list[dict[str, Any]]) -> list[str]:
+    """Return the option ids that count as a positive answer when a scale names none.
+
+    The top two valued levels on a scale of four or more; the top one on a shorter scale (so a
+    «Так / Ні / Не знаю» question has «Так» as its positive share).
+    """
+    valued = sorted(
+        (option for option in options if option.get("value") is not None),
+        key=lambda option: option["value"],
+        reverse=True,
+    )
+    if len(valued) < 2:
+        return []
+    top = 2 if len(valued) >= 4 else 1
+    return [option["id"] for option in valued[:top]]
+
+
+def _check_scales(check: Checker, data: MarkedDict) -> dict[str, Any]:
+    if "scales" not in data or data["scales"] is None:
+        return {}
+    scales = check.mapping(data["scales"], data.line_of("scales"), "scales")
+    if scales is None:
+        return {}
+    result: dict[str, Any] = {}
+    for scale_id, scale in scales.items():
+        field = f"scales.{scale_id}"
+        line = scales.line_of(scale_id)
+        if not isinstance(scale_id, str) or not _IDENTIFIER.match(scale_id):
+            check.error(line, field, "недопустимий ідентифікатор шкали (напр. degree)")
+            continue
+        scale = check.mapping(scale, line, field)
+        if scale is None:
+            continue
+        check.unknown_keys(scale, SCALE_KEYS, field)
+        if "options" not in scale:
+            check.error(scale.line, _join(field, "options"), "обов'язкове поле відсутнє")
+            continue
+        options = _check_options(
+            check, scale["options"], scale.line_of("options"), _join(field, "options"), True
+        )
+        if options is None:
+            continue
+        entry: dict[str, Any] = {"options": options}
+        if "positive" in scale:
+            positive = check.sequence(
+                scale["positive"], scale.line_of("positive"), _join(field, "positive")
+            )
+            valued = {option["id"] for option in options if option["value"] is not None}
+            for index, option_id in enumerate(positive or []):
+                if option_id not in valued:
+                    check.error(
+                        positive.line_of(index),
+                        _join(field, "positive"),
+                        f"«{option_id}» не є варіантом цієї шкали зі значенням (value)",
+                    )
+            entry["positive"] = [str(option_id) for option_id in positive or []]
+        else:
+            entry["positive"] = default_positive(options)
+        result[scale_id] = entry
+    return result
+
+
+def _check_levels(check: Checker, data: MarkedDict) -> dict[str, float]:
+    if "levels" not in data or data["levels"] is None:
+        return dict(DEFAULT_LEVELS)
+    levels = check.mapping(data["levels"], data.line_of("levels"), "levels")
+    if levels is None:
+        return dict(DEFAULT_LEVELS)
+    check.unknown_keys(levels, tuple(DEFAULT_LEVELS), "levels")
+    result = {key: check.number(levels, key, "levels", 0, 100) for key in DEFAULT_LEVELS}
+    high, sufficient, needs = (result[key] for key in DEFAULT_LEVELS)
+    if None not in (high, sufficient, needs) and not high > sufficient > needs:
+        check.error(
+            levels.line, "levels", "пороги мають спадати: high > sufficient > needs_improvement"
+        )
+    return {key: value for key, value in result.items() if value is not None}
+
+
+def _check_key_gap(check: Checker, data: MarkedDict) -> dict[str, float]:
+    if "key_gap" not in data or data["key_gap"] is None:
+        return dict(DEFAULT_KEY_GAP)
+    key_gap = check.mapping(data["key_gap"], data.line_of("key_gap"), "key_gap")
+    if key_gap is None:
+        return dict(DEFAULT_KEY_GAP)
+    check.unknown_keys(key_gap, tuple(DEFAULT_KEY_GAP), "key_gap")
+    result = dict(DEFAULT_KEY_GAP)
+    if "min_difference_pp" in key_gap:
+        result["min_difference_pp"] = check.number(key_gap, "min_difference_pp", "key_gap", 0, 100)
+    if "max_p_value" in key_gap:
+        result["max_p_value"] = check.number(key_gap, "max_p_value", "key_gap", 0, 1)
+    return result
+
+
+# --- role files ---------------------------------------------------------------------------------
+
+
+def topic_requirements(direction: Mapping[str, Any]) -> dict[str, str]:
+    """Return {topic id: requirement id} for a normalised direction definition."""
+    return {
+        topic["id"]: requirement["id"]
+        for requirement in direction.get("requirements", [])
+        for topic in requirement.get("topics", [])
+    }
+
+
+def check_role_file(
+    raw: Any, file: str, direction: Mapping[str, Any] | None
+) -> tuple[dict[str, Any] | None, list[ValidationError]]:
+    """Validate a parsed role file against its (normalised) direction definition.
+
+    Returns the normalised questionnaire (options of scales resolved, defaults filled in) and
+    the errors; the questionnaire is None when there is any error. Without a direction only the
+    file's own structure is checked (and the result is None).
+    """
+    check = Checker(file)
+    data = check.mapping(raw, getattr(raw, "line", 1), "")
+    if data is None:
+        return None, check.errors
+    check.unknown_keys(data, ROLE_FILE_KEYS, "")
+    direction_id = check.identifier(
+        data, "direction", "", pattern=_DIRECTION_ID, example="assessment-system"
+    )
+    if direction and direction_id and direction_id != direction["id"]:
+        check.error(
+            data.line_of("direction"),
+            "direction",
+            f"файл лежить у теці напряму «{direction['id']}», а вказано «{direction_id}»",
+        )
+    role = check.text(data, "role", "")
+    if role is not None and role not in ROLES:
+        check.error(
+            data.line_of("role"), "role", f"невідома роль «{role}» (допустимі: {', '.join(ROLES)})"
+        )
+    title = check.text(data, "title", "")
+    intro = check.text(data, "intro", "", required=False)
+    language = check.text(data, "language", "", required=False)
+    if language is not None and language not in LANGUAGES:
+        check.error(
+            data.line_of("language"),
+            "language",
+            f"невідома мова (допустимі: {', '.join(LANGUAGES)})",
+        )
+    questions = _check_questions(check, data, direction)
+    if check.errors or direction is None:
+        return None, check.errors
+    questionnaire: dict[str, Any] = {
+        "direction": direction_id,
+        "role": role,
+        "title": title,
+        "intro": intro,
+        "language": language or direction.get("language", "uk"),
+        "questions": questions,
+    }
+    return questionnaire, []
+
+
+def _check_questions(
+    check: Checker, data: MarkedDict, direction: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    if "questions" not in data:
+        check.error(data.line, "questions", "обов'язкове поле відсутнє")
+        return []
+    items = check.sequence(data["questions"], data.line_of("questions"), "questions")
+    if items is None:
+        return []
+    if not items:
+        check.error(items.line, "questions", "потрібне хоча б одне запитання")
+    ids: dict[str, int] = {}
+    numbers: dict[int, int] = {}
+    constructs: dict[str, str] = {}
+    result = []
+    for index, item in enumerate(items):
+        question = _check_question(check, item, items.line_of(index), index, direction)
+        if question is None:
+            continue
+        field, line, question = question
+        key = question["id"]
+        if key is not None:
+            if key in ids:
+                check.error(
+                    line, _join(field, "id"), f"запитання з id «{key}» вже є (рядок {ids[key]})"
+                )
+            ids.setdefault(key, line)
+        number = question["number"]
+        if number is not None:
+            if number in numbers:
+                check.error(
+                    item.line_of("number"),
+                    _join(field, "number"),
+                    f"номер {number} вже має інше запитання (рядок {numbers[number]})",
+                )
+            numbers.setdefault(number, item.line_of("number"))
+        construct = question.get("measures")
+        if construct:
+            if construct in constructs:
+                check.error(
+                    item.line_of("measures"),
+                    _join(field, "measures"),
+                    f"«{construct}» вже вимірює запитання «{constructs[construct]}» цієї анкети",
+                )
+            constructs.setdefault(construct, key or "")
+        question["_line"] = item.line_of("measures") if "measures" in item else line
+        result.append(question)
+    return result
+
+
+def _check_question(
+    check: Checker,
+    item: Any,
+    line: int,
+    index: int,
+    direction: Mapping[str, Any] | None,
+) -> tuple[str, int, dict[str, Any]] | None:
+    field = f"questions[{index + 1}]"
+    item = check.mapping(item, line, field)
+    if item is None:
+        return None
+    raw_id = item.get("id")
+    if isinstance(raw_id, str) and _IDENTIFIER.match(raw_id):
+        field = f"questions[{raw_id}]"
+    check.unknown_keys(item, QUESTION_KEYS, field)
+    key = check.identifier(item, "id", field, example="t7")
+    number = check.integer(item, "number", field, minimum=1)
+    if "number" not in item:
+        check.error(item.line, _join(field, "number"), "обов'язкове поле відсутнє")
+    text = check.text(item, "text", field)
+    question_type = check.text(item, "type", field, required=False) or "single"
+    if question_type not in QUESTION_TYPES:
+        check.error(
+            item.line_of("type"),
+            _join(field, "type"),
+            f"невідомий тип «{question_type}» (допустимі: {', '.join(QUESTION_TYPES)})",
+        )
+        question_type = "single"
+    if "instruction" in item and item["instruction"] is None:
+        instruction = None
+    elif "instruction" in item:
+        instruction = check.text(item, "instruction", field, required=False)
+    else:
+        instruction = DEFAULT_INSTRUCTIONS[question_type]
+    required = check.boolean(item, "required", field, DEFAULT_REQUIRED[question_type])
+    segment = check.boolean(item, "segment", field, False)
+    scale_id, options = _question_options(check, item, field, question_type, direction)
+
+    topic = check.identifier(item, "topic", field, required=False, example="criteria_understanding")
+    requirement = check.identifier(
+        item, "requirement", field, pattern=_REQUIREMENT_ID, required=False, example='"2.1"'
+    )
+    if direction is not None:
+        topics = topic_requirements(direction)
+        requirement_ids = {entry["id"] for entry in direction.get("requirements", [])}
+        if topic is not None and topic not in topics:
+            check.error(
+                item.line_of("topic"),
+                _join(field, "topic"),
+                f"тема «{topic}» не описана в direction.yaml",
+            )
+        if requirement is not None and requirement not in requirement_ids:
+            check.error(
+                item.line_of("requirement"),
+                _join(field, "requirement"),
+                f"вимога «{requirement}» не описана в direction.yaml",
+            )
+        elif topic in topics and requirement is not None and topics[topic] != requirement:
+            check.error(
+                item.line_of("requirement"),
+                _join(field, "requirement"),
+                f"тема «{topic}» належить до вимоги «{topics[topic]}», а не «{requirement}»",
+            )
+        if topic in topics:
+            requirement = topics[topic]
+
+    measures = check.identifier(item, "measures", field, required=False)
+    if measures and question_type == "text":
+        check.error(
+            item.line_of("measures"),
+            _join(field, "measures"),
+            "відкрите запитання (text) не можна порівнювати між ролями",
+        )
+    if segment and question_type != "single":
+        check.error(
+            item.line_of("segment"),
+            _join(field, "segment"),
+            "сегментом може бути лише запитання з одним варіантом (single)",
+        )
+    report = check.string_mapping(item, "report", field)
+    for reserved in RESERVED_REPORT_KEYS:
+        if report and reserved in report:
+            check.error(
+                item["report"].line_of(reserved),
+                _join(field, "report", reserved),
+                "це ім'я зарезервоване; вкажіть вимогу полем requirement",
+            )
+    option_ids = [option["id"] for option in options or []]
+    translations = check.translations(item, field, QUESTION_TRANSLATION_KEYS, option_ids)
+    question: dict[str, Any] = {
+        "id": key,
+        "number": number,
+        "text": text,
+        "instruction": instruction,
+        "type": question_type,
+        "required": required,
+        "topic": topic,
+        "requirement": requirement,
+        "measures": measures,
+        "segment": segment,
+        "scale": scale_id,
+        "options": options or [],
+        "report": report,
+        "translations": translations,
+    }
+    return field, item.line_of("id"), question
+
+
+def _question_options(
+    check: Checker,
+    item: MarkedDict,
+    field: str,
+    question_type: str,
+    direction: Mapping[str, Any] | None,
+) -> tuple[str | None, list[dict[str, Any]] | None]:
+    has_scale = item.get("scale") is not None
+    has_options = item.get("options") is not None
+    if question_type == "text":
+        for key in ("scale", "options"):
+            if item.get(key) is not None:
+                check.error(
+                    item.line_of(key),
+                    _join(field, key),
+                    "відкрите запитання (text) не має варіантів відповіді",
+                )
+        return None, None
+    if has_scale and has_options:
+        check.error(
+            item.line_of("options"),
+            _join(field, "options"),
+            "вкажіть або scale, або options, не обидва",
+        )
+        return None, None
+    if not has_scale and not has_options:
+        check.error(
+            item.line,
+            _join(field, "options"),
+            f"запитання типу {question_type} потребує scale або options",
+        )
+        return None, None
+    if has_options:
+        return None, _check_options(
+            check, item["options"], item.line_of("options"), _join(field, "options")
+        )
+    scale_id = check.identifier(item, "scale", field, example="degree")
+    if scale_id is None or direction is None:
+        return scale_id, None
+    scales = direction.get("scales", {})
+    if scale_id not in scales:
+        known = ", ".join(scales) or "жодної"
+        check.error(
+            item.line_of("scale"),
+            _join(field, "scale"),
+            f"шкала «{scale_id}» не описана в direction.yaml (є: {known})",
+        )
+        return scale_id, None
+    return scale_id, [dict(option) for option in scales[scale_id]["options"]]
+
+
+def check_constructs(
+    questionnaires: Iterable[tuple[str, Mapping[str, Any]]],
+) -> list[ValidationError]:
+    """Check that questions linked by ``measures`` can be compared across roles.
+
+    ``questionnaires`` holds (file, normalised questionnaire) pairs of one direction. Linked
+    questions must have the same type; single-choice ones need ordinal values (≥ 2 options with
+    a value) so positive shares exist; multiple-choice ones must share at least one option id.
+    Scales may differ (e.g. «Так / Ні / Не знаю» against «Так, завжди … Ніколи»): the gap is then
+    a gap of positive shares.
+    """
+    errors = []
+    by_construct: dict[str, list[tuple[str, Mapping[str, Any], Mapping[str, Any]]]] = {}
+    for file, questionnaire in questionnaires:
+        for question in questionnaire["questions"]:
+            if question.get("measures"):
+                by_construct.setdefault(question["measures"], []).append(
+                    (file, questionnaire, question)
+                )
+    for construct, members in by_construct.items():
+        first_file, first_q, first = members[0]
+        for file, _questionnaire, question in members:
+            field = f"questions[{question['id']}].measures"
+            line = question.get("_line", 1)
+            if question["type"] == "single":
+                valued = [option for option in question["options"] if option["value"] is not None]
+                if len(valued) < 2:
+                    errors.append(
+                        ValidationError(
+                            file,
+                            line,
+                            field,
+                            f"«{construct}»: для порівняння варіанти потребують значень (value)",
+                        )
+                    )
+            if question is first:
+                continue
+            if question["type"] != first["type"]:
+                errors.append(
+                    ValidationError(
+                        file,
+                        line,
+                        field,
+                        f"«{construct}»: тип {question['type']} не збігається з типом "
+                        f"{first['type']} запитання «{first['id']}» ({first_q['role']})",
+                    )
+                )
+            elif question["type"] == "multiple":
+                common = {option["id"] for option in question["options"]} & {
+                    option["id"] for option in first["options"]
+                }
+                if not common:
+                    errors.append(
+                        ValidationError(
+                            file,
+                            line,
+                            field,
+                            f"«{construct}»: немає жодного спільного id варіанта із запитанням "
+                            f"«{first['id']}» ({first_q['role']})",
+                        )
+                    )
+    return errors

@@ -1,0 +1,157 @@
+"""Reading questionnaire YAML with the line number of every node, for ``file:line`` errors.
+
+The loader is PyYAML's safe loader with three changes:
+
+- every mapping becomes a :class:`MarkedDict` and every sequence a :class:`MarkedList` that
+  remember the line of the node and of each key / item (1-based);
+- only ``true``/``false`` are booleans (YAML 1.2), so option ids such as ``yes``, ``no``, ``on``
+  stay strings, as a questionnaire author expects;
+- aliases (``*name``) are refused: they are never needed in a questionnaire and would let a small
+  file expand into a huge structure; duplicate keys in a mapping are reported, not overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_FILE_BYTES = 1024 * 1024
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+class MarkedDict(dict):
+    """A mapping that knows its own line and the line of each of its keys."""
+
+    line: int = 1
+    key_lines: dict[Any, int]
+    duplicate_keys: list[tuple[Any, int]]
+
+    def line_of(self, key: Any) -> int:
+        """Return the line of ``key`` in this mapping, or the mapping's own line."""
+        return self.key_lines.get(key, self.line)
+
+
+class MarkedList(list):
+    """A sequence that knows its own line and the line of each item."""
+
+    line: int = 1
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        """Return the line of item ``index``, or the sequence's own line."""
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
+class YamlProblem(Exception):
+    """A file that cannot be read as YAML: ``line`` and ``message`` (Ukrainian)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _AliasRefused(yaml.MarkedYAMLError):
+    pass
+
+
+class _LineLoader(yaml.SafeLoader):
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasRefused(None, None, "alias", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+_LineLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> MarkedDict:
+    loader.flatten_mapping(node)
+    result = MarkedDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    result.duplicate_keys = []
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if isinstance(key, list | dict):
+            raise YamlProblem(line, "ключ має бути простим значенням")
+        if key in result:
+            result.duplicate_keys.append((key, line))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = line
+    return result
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> MarkedList:
+    result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def read_marked_yaml(path: Path) -> Any:
+    """Return the YAML document in ``path`` with line numbers attached (see module doc).
+
+    Raises :class:`YamlProblem` for a file that is too large (over 1 MB), not UTF-8, not valid
+    YAML, empty, or that uses aliases; ``OSError`` if it cannot be read.
+    """
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise YamlProblem(
+            1, f"файл завеликий ({size // 1024} КБ); найбільший допустимий розмір — 1 МБ"
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise YamlProblem(line, "файл не в кодуванні UTF-8") from None
+    return parse_marked_yaml(text)
+
+
+def parse_marked_yaml(text: str) -> Any:
+    """Return the YAML document in ``text`` with line numbers attached.
+
+    Raises :class:`YamlProblem` for invalid or empty YAML and for aliases.
+    """
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except _AliasRefused as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else 1
+        raise YamlProblem(line, "посилання YAML (*alias) не підтримуються") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = error.problem or error.context or "невідома помилка"
+        raise YamlProblem(line, f"помилка синтаксису YAML: {problem}") from None
+    except yaml.YAMLError as error:
+        raise YamlProblem(1, f"помилка синтаксису YAML: {error}") from None
+    if data is None:
+        raise YamlProblem(1, "файл порожній")
+    return data
+
+
+def plain(value: Any) -> Any:
+    """Return ``value`` with marked containers turned into plain dicts and lists (for JSON)."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
