@@ -16,6 +16,7 @@ from app.analysis.engine import (
     thresholds_from,
 )
 from app.analysis.results import CampaignInfo, Level
+from app.analysis.stats import homogeneity_test
 
 DEGREE = (
     OptionDef("full", "У повній мірі", 4),
@@ -405,3 +406,38 @@ def test_to_json_is_plain_data(analysis):
     s2 = next(q for q in document["questions"] if q["role"] == "students" and q["id"] == "s2")
     assert [o["percent"] for o in s2["options"]] == [25.4, 33.8, 18.3, 22.5]
     assert document["level"]["final"] == {"code": "sufficient", "label": "достатній"}
+
+
+def test_roles_on_different_scales_are_tested_positive_against_not_positive():
+    frequency = (
+        OptionDef("always", "Так, завжди", 4),
+        OptionDef("mostly", "Переважно так", 3),
+        OptionDef("sometimes", "Іноді", 2),
+        OptionDef("never", "Ніколи", 1),
+    )
+    p1 = QuestionDef("parents", "p1", 1, "Чи отримуєте інформацію?", options=frequency,
+                     measures="criteria_access", scale="frequency")  # fmt: skip
+    s4 = dataclasses.replace(S4, measures="criteria_access", scale="yes_no")
+    counts = CampaignCounts(
+        respondents={"students": 67, "parents": 80},
+        questions={
+            ("students", "s4"): QuestionCounts(67, {"yes": 19, "no": 12, "dont_know": 36}),
+            ("parents", "p1"): QuestionCounts(
+                80, {"always": 29, "mostly": 24, "sometimes": 4, "never": 23}
+            ),
+        },
+    )
+    definition = {**DEFINITION, "scales": {"yes_no": {"positive": ["yes"]}}}
+    (gap,) = analyze(INFO, definition, (s4, p1), counts).gaps
+    assert (gap.share_a, gap.share_b) == (61.3, 66.3)  # 19/31; 53/80 = 66.25 → 66.3
+    assert gap.difference_pp == -5.0  # 61.29… − 66.25 = −4.96…
+    reference = homogeneity_test([19, 12], [53, 27])
+    assert (gap.test, gap.p_value) == (reference.test, reference.p_value)
+    assert not gap.key
+
+
+def test_a_scale_may_name_its_positive_options():
+    definition = {**DEFINITION, "scales": {"degree": {"positive": ["full"]}}}
+    only_full = dataclasses.replace(S2, scale="degree")
+    analysis = analyze(INFO, definition, (only_full,), seed_counts())
+    assert analysis.question("students", "s2").positive_share == 25.4

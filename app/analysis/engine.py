@@ -73,6 +73,9 @@ class QuestionDef:
     topic: str | None = None
     measures: str | None = None
     segment: bool = False
+    scale: str | None = None
+    #: Set directly when the question has no topic (a requirement-only question).
+    requirement: str | None = None
     report_phrases: Mapping[str, Any] | None = field(default=None, compare=False)
 
     @property
@@ -152,11 +155,29 @@ class _Distribution:
     unknown_count: int
 
 
-def _distribution(question: QuestionDef, counts: QuestionCounts) -> _Distribution:
+def positive_keys(question: QuestionDef, definition: Mapping[str, Any]) -> frozenset[str]:
+    """Return the option keys of a question's positive share.
+
+    The ``positive`` list of the question's scale in the direction definition when it names
+    one; otherwise the options whose value is among the scale's top levels (``positive_values``).
+    Empty for questions that are not ordinal.
+    """
+    if not question.ordinal:
+        return frozenset()
+    scale = (definition.get("scales") or {}).get(question.scale or "") or {}
+    keys = {o.key for o in question.options}
+    if scale.get("positive") and keys.issuperset(scale["positive"]):
+        return frozenset(scale["positive"])
+    good = positive_values([o.value for o in question.options if o.value is not None])
+    return frozenset(o.key for o in question.options if o.value in good)
+
+
+def _distribution(
+    question: QuestionDef, counts: QuestionCounts, good: frozenset[str] = frozenset()
+) -> _Distribution:
     answered = counts.answered
     if question.type == "text":
         return _Distribution(answered, (), None, None, 0, 0)
-    good = positive_values([o.value for o in question.options if o.value is not None])
     ordinal = question.ordinal
     options = tuple(
         OptionResult(
@@ -165,7 +186,7 @@ def _distribution(question: QuestionDef, counts: QuestionCounts) -> _Distributio
             count=counts.options.get(o.key, 0),
             percent=percent(counts.options.get(o.key, 0), answered),
             value=o.value,
-            positive=ordinal and o.value in good,
+            positive=ordinal and o.key in good,
         )
         for o in question.options
     )
@@ -184,6 +205,7 @@ def _breakdown(
     segment_question: QuestionDef,
     cells: Mapping[str, QuestionCounts],
     min_group_size: int,
+    good: frozenset[str],
 ) -> SegmentBreakdown:
     """Break a question down by segment, hiding every group smaller than ``min_group_size``.
 
@@ -208,7 +230,7 @@ def _breakdown(
                 SegmentCell(segment_key=k, segment_text=label, suppressed=True, reason=hidden[k])
             )
             continue
-        dist = _distribution(question, cells[k])
+        dist = _distribution(question, cells[k], good)
         result.append(
             SegmentCell(
                 segment_key=k,
@@ -247,13 +269,23 @@ def _ordinal_gap(
     thresholds: Thresholds,
 ) -> Gap:
     (qa, da), (qb, db) = a, b
-    # Columns are the scale's values, so two roles' wordings of one scale line up.
-    values = sorted({o.value for o in da.options + db.options if o.value is not None}, reverse=True)
-
-    def row(dist: _Distribution) -> list[int]:
-        return [sum(o.count for o in dist.options if o.value == v) for v in values]
-
-    test = homogeneity_test(row(da), row(db))
+    values_a = {o.value for o in da.options if o.value is not None}
+    values_b = {o.value for o in db.options if o.value is not None}
+    if values_a == values_b:
+        # Columns are the scale's values, so two roles' wordings of one scale line up.
+        values = sorted(values_a, reverse=True)
+        rows = [
+            [sum(o.count for o in dist.options if o.value == v) for v in values]
+            for dist in (da, db)
+        ]
+    else:
+        # Different scales (e.g. «Так / Ні» against a four-level frequency) cannot be lined
+        # up level by level: the test is on positive / not positive (2×2).
+        rows = [
+            [dist.positive_count or 0, dist.valued_answered - (dist.positive_count or 0)]
+            for dist in (da, db)
+        ]
+    test = homogeneity_test(*rows)
     difference = (
         round_half_up(da.positive - db.positive)
         if da.positive is not None and db.positive is not None
@@ -364,6 +396,16 @@ def perception_gaps(
 # Scores and level --------------------------------------------------------------------------
 
 
+def requirement_of(question: QuestionDef, requirements: Sequence[Requirement]) -> str | None:
+    """Return the requirement a question reports under: via its topic, else set directly."""
+    if question.topic:
+        for requirement in requirements:
+            if any(topic.id == question.topic for topic in requirement.topics):
+                return requirement.code
+        return None
+    return question.requirement
+
+
 def _mean(values: Iterable[Fraction]) -> Fraction | None:
     items = list(values)
     return sum(items, Fraction(0)) / len(items) if items else None
@@ -379,14 +421,13 @@ def requirement_scores(
     ordinal questions under the requirement's topics (every role weighs the same, however many
     questions it has); the direction's score is the mean of the requirements that have a score.
     """
-    topic_to_requirement = {t.id: r.code for r in requirements for t in r.topics}
     scores = []
     exact_scores = []
     for requirement in requirements:
         per_role: dict[str, list[Fraction]] = {}
         used = []
         for question, dist in questions:
-            if topic_to_requirement.get(question.topic or "") != requirement.code:
+            if requirement_of(question, requirements) != requirement.code:
                 continue
             if dist.positive is None:
                 continue
@@ -514,7 +555,6 @@ def analyze(
     """
     thresholds = thresholds_from(definition, min_group_size)
     requirements = requirements_from(definition)
-    topic_to_requirement = {t.id: r.code for r in requirements for t in r.topics}
     ordered = sorted(
         questions,
         key=lambda q: ROLES.index(q.role) if q.role in ROLES else len(ROLES),
@@ -527,13 +567,14 @@ def analyze(
     computed: list[tuple[QuestionDef, _Distribution]] = []
     results: list[QuestionResult] = []
     for q in ordered:
-        dist = _distribution(q, counts.questions.get((q.role, q.key), QuestionCounts(0)))
+        good = positive_keys(q, definition)
+        dist = _distribution(q, counts.questions.get((q.role, q.key), QuestionCounts(0)), good)
         computed.append((q, dist))
         breakdown = None
         segment_question = segment_of_role.get(q.role)
         cells = counts.segments.get((q.role, q.key))
         if segment_question is not None and segment_question.key != q.key and cells:
-            breakdown = _breakdown(q, segment_question, cells, thresholds.min_group_size)
+            breakdown = _breakdown(q, segment_question, cells, thresholds.min_group_size, good)
         results.append(
             QuestionResult(
                 key=q.key,
@@ -543,7 +584,7 @@ def analyze(
                 role=q.role,
                 type=q.type,
                 topic=q.topic,
-                requirement=topic_to_requirement.get(q.topic or ""),
+                requirement=requirement_of(q, requirements),
                 measures=q.measures,
                 answered=dist.answered,
                 options=dist.options,

@@ -1,7 +1,94 @@
-"""CLI commands (registered on ``app.cli`` by ``app.cli.register_commands``)."""
+"""CLI commands (registered on ``app.cli`` by ``app.cli.register_commands``).
+
+``anketa analyze CAMPAIGN [--json]`` and ``anketa level set|clear CAMPAIGN``.
+"""
 
 from __future__ import annotations
 
-import click
+import json
 
-COMMANDS: list[click.Command] = []
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from app.analysis.results import ROLE_LABELS, CampaignAnalysis
+from app.results.service import analyze_campaign, get_campaign, set_level_override
+
+
+def results_json(analysis: CampaignAnalysis) -> str:
+    """Return the results document as the CLI prints it (UTF-8, indented, keys in order)."""
+    return json.dumps(analysis.to_json(), ensure_ascii=False, indent=2)
+
+
+def _summary(analysis: CampaignAnalysis) -> list[str]:
+    def number(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f}".replace(".", ",")
+
+    info = analysis.campaign
+    lines = [
+        f"{info.title} ({info.school}, {info.academic_year})",
+        "Респонденти: "
+        + ", ".join(f"{ROLE_LABELS[r]} {n}" for r, n in analysis.respondents.items()),
+    ]
+    for score in analysis.requirement_scores:
+        lines.append(_("Вимога %(code)s: %(score)s %%", code=score.code, score=number(score.score)))
+    for gap in analysis.key_gaps():
+        difference = number(gap.difference_pp) if gap.kind == "ordinal" else "за варіантами"
+        lines.append(
+            f"Ключова розбіжність «{gap.construct}»: {ROLE_LABELS.get(gap.role_a, gap.role_a)} — "
+            f"{ROLE_LABELS.get(gap.role_b, gap.role_b)}, {difference} в.п."
+        )
+    computed = analysis.computed_level.label if analysis.computed_level else "—"
+    final = analysis.final_level.label if analysis.final_level else "—"
+    lines.append(
+        _("Бал напряму: %(score)s %%; рівень: %(final)s (розраховано: %(computed)s)",
+          score=number(analysis.score), final=final, computed=computed)
+    )  # fmt: skip
+    return lines
+
+
+@click.command("analyze")
+@click.argument("campaign_id", metavar="CAMPAIGN", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Повний аналіз у форматі JSON.")
+@with_appcontext
+def analyze_command(campaign_id: int, as_json: bool) -> None:
+    """Аналіз кампанії: відсотки, розбіжності, рівень (--json: документ зі схеми)."""
+    analysis = analyze_campaign(get_campaign(campaign_id))
+    if as_json:
+        click.echo(results_json(analysis))
+        return
+    for line in _summary(analysis):
+        click.echo(line)
+
+
+@click.group("level")
+def level_group() -> None:
+    """Рівень за напрямом, визначений робочою групою."""
+
+
+@level_group.command("set")
+@click.argument("campaign_id", metavar="CAMPAIGN", type=int)
+@click.argument("level", metavar="LEVEL")
+@click.option("--justification", required=True, help="Обґрунтування робочої групи.")
+@with_appcontext
+def level_set(campaign_id: int, level: str, justification: str) -> None:
+    """Встановити рівень (high|sufficient|needs_improvement|low) з обґрунтуванням."""
+    campaign = set_level_override(get_campaign(campaign_id), level, justification, user=None)
+    analysis = analyze_campaign(campaign, with_dynamics=False)
+    computed = analysis.computed_level.label if analysis.computed_level else "—"
+    click.echo(
+        _("Рівень: %(final)s (розраховано: %(computed)s).",
+          final=analysis.final_level.label, computed=computed)
+    )  # fmt: skip
+
+
+@level_group.command("clear")
+@click.argument("campaign_id", metavar="CAMPAIGN", type=int)
+@with_appcontext
+def level_clear(campaign_id: int) -> None:
+    """Скасувати рівень робочої групи: діятиме розрахований."""
+    set_level_override(get_campaign(campaign_id), None, None, user=None)
+    click.echo(_("Рівень робочої групи скасовано."))
+
+
+COMMANDS: list[click.Command] = [analyze_command, level_group]
