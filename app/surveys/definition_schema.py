@@ -673,13 +673,12 @@ def _check_question(
     index: int,
     direction: Mapping[str, Any] | None,
 ) -> tuple[str, int, dict[str, Any]] | None:
-    field = f"questions[{index + 1}]"
+    raw_id = item.get("id") if isinstance(item, dict) else None
+    valid_id = isinstance(raw_id, str) and _IDENTIFIER.match(raw_id)
+    field = f"questions[{raw_id}]" if valid_id else f"questions[{index + 1}]"
     item = check.mapping(item, line, field)
     if item is None:
         return None
-    raw_id = item.get("id")
-    if isinstance(raw_id, str) and _IDENTIFIER.match(raw_id):
-        field = f"questions[{raw_id}]"
     check.unknown_keys(item, QUESTION_KEYS, field)
     key = check.identifier(item, "id", field, example="t7")
     number = check.integer(item, "number", field, minimum=1)
