@@ -139,7 +139,7 @@ def _distinct_respondents(campaign_id: int, question_ids: Sequence[int]) -> dict
         .where(Answer.campaign_id == campaign_id, Answer.question_id.in_(question_ids))
         .group_by(Answer.question_id)
     )
-    return dict(rows.tuples())
+    return {qid: n for qid, n in rows}
 
 
 def _segment_counts(
