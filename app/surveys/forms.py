@@ -77,10 +77,10 @@ class RespondentForm(FlaskForm):
         """Return the field that renders a question."""
         return self[field_name(question)]
 
-    def first_input_id(self, question: Question) -> str:
-        """Return the id of the question's first control (the error summary links to it)."""
-        name = field_name(question)
-        return name if question.type == QuestionType.TEXT else f"{name}-0"
+    def fieldset_id(self, question: Question) -> str:
+        """Return the id of the question's fieldset (the error summary links to it, so the
+        question text and its message come into view, not just the first option)."""
+        return f"f-{question.key}"
 
     def answers(self, formdata: MultiDict[str, str]) -> dict[str, list[str]]:
         """Return every ``q-`` field of the post as question key → posted values."""
@@ -140,7 +140,7 @@ class RespondentForm(FlaskForm):
             field.errors = [*field.errors, error.message]
             number, message = question.number, error.message
             line = _("Питання %(number)s: %(message)s", number=number, message=message)
-            self.summary.append(SummaryItem(line, self.first_input_id(question)))
+            self.summary.append(SummaryItem(line, self.fieldset_id(question)))
 
     @property
     def status_code(self) -> int:
