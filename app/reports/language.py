@@ -53,6 +53,7 @@ class RoleNames:
     plural: str  # «Вчителі» — the subject of a finding sentence
     genitive: str  # «вчителів» — «позитивно оцінюють 100,0 % вчителів»
     surveyed_genitive: str  # «опитаних вчителів»
+    instrumental: str  # «з вчителями»
     counted: Noun  # «анкетування 31 вчителя»
     questionnaire: str  # «анкета вчителів» (for the caption of a role's block)
 
@@ -62,6 +63,7 @@ ROLE_NAMES: dict[str, RoleNames] = {
         plural="Вчителі",
         genitive="вчителів",
         surveyed_genitive="опитаних вчителів",
+        instrumental="вчителями",
         counted=TEACHERS_GENITIVE,
         questionnaire="анкети для вчителів",
     ),
@@ -69,6 +71,7 @@ ROLE_NAMES: dict[str, RoleNames] = {
         plural="Учні",
         genitive="учнів",
         surveyed_genitive="опитаних учнів",
+        instrumental="учнями",
         counted=STUDENTS_GENITIVE,
         questionnaire="анкети для учнів",
     ),
@@ -76,6 +79,7 @@ ROLE_NAMES: dict[str, RoleNames] = {
         plural="Батьки",
         genitive="батьків",
         surveyed_genitive="опитаних батьків",
+        instrumental="батьками",
         counted=PARENTS_GENITIVE,
         questionnaire="анкети для батьків",
     ),
@@ -87,6 +91,12 @@ LEVEL_PHRASES: dict[str, str] = {
     "sufficient": "достатній рівень",
     "needs_improvement": "рівень, що вимагає покращення",
     "low": "низький рівень",
+}
+LEVEL_LABELS_UK: dict[str, str] = {
+    "high": "високий",
+    "sufficient": "достатній",
+    "needs_improvement": "вимагає покращення",
+    "low": "низький",
 }
 LEVEL_ALIASES: dict[str, str] = {
     "високий": "high",

@@ -1,0 +1,32 @@
+"""Glue between the database and the builder: a campaign in, the довідка's bytes out."""
+
+from __future__ import annotations
+
+import re
+
+from app.models import Campaign
+from app.reports.builder import ReportStats, build_report
+from app.reports.texts import load_texts
+from app.results.service import analyze_campaign
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def campaign_report(campaign: Campaign, stats: ReportStats | None = None) -> bytes:
+    """Return the довідка of a campaign as .docx bytes (analysis + the working group's texts).
+
+    Raises ReportError if the document cannot be built or the stored texts are malformed.
+    """
+    return build_report(analyze_campaign(campaign), load_texts(campaign), stats)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def report_filename(campaign: Campaign) -> str:
+    """Return the download name: ``dovidka-<school slug>-<direction code>-<year>.docx``."""
+    return (
+        f"dovidka-{_slug(campaign.school.slug)}-{_slug(campaign.direction.code)}-"
+        f"{_slug(campaign.academic_year)}.docx"
+    )

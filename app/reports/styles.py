@@ -1,0 +1,303 @@
+"""The довідка's page and styles, defined once in the document (never on individual runs).
+
+A4; margins per ДСТУ 4163-2020 (left 30 mm, right 10 mm, top and bottom 20 mm); Times New
+Roman 14 on every style, with the East-Asian and complex-script font slots set as well, so that
+Word does not fall back to a theme font for Cyrillic; Ukrainian as the proofing language.
+Bullets and numbers are real Word numbering (``w:numPr`` on the list styles), not typed
+characters.
+"""
+
+from __future__ import annotations
+
+from docx.document import Document as DocumentObject
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.styles.style import BaseStyle
+
+FONT = "Times New Roman"
+BODY_SIZE = Pt(14)
+CAPTION_SIZE = Pt(12)
+FIRST_LINE_INDENT = Cm(1.25)
+BLACK = RGBColor(0, 0, 0)
+
+# Custom style names (English identifiers; Word shows them in the style gallery).
+REPORT_SUBTITLE = "Report Subtitle"
+SCHOOL_LINE = "School Line"
+RESPONSE_COUNT = "Response Count"
+FIGURE = "Figure"
+TOPIC_HEADING = "Heading 2"
+BULLET = "List Bullet"
+DASH = "List Dash"
+NUMBER = "List Number"
+LEAD = "Strong"
+SIGNATURE = "Signature Line"
+
+
+def _set_fonts(style: BaseStyle, size: Pt | None = None) -> None:
+    """Set Times New Roman on every font slot of the style (ascii, hAnsi, eastAsia, cs)."""
+    font = style.font  # type: ignore[attr-defined]
+    font.name = FONT
+    if size is not None:
+        font.size = size
+    font.color.rgb = BLACK
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for theme_attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme_attribute), None)
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), FONT)
+    if size is not None:
+        size_cs = rpr.find(qn("w:szCs"))
+        if size_cs is None:
+            size_cs = OxmlElement("w:szCs")
+            rpr.append(size_cs)
+        size_cs.set(qn("w:val"), str(int(size.pt * 2)))
+
+
+def _set_language(style: BaseStyle, language: str = "uk-UA") -> None:
+    rpr = style.element.get_or_add_rPr()
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    for attribute in ("w:val", "w:eastAsia", "w:bidi"):
+        lang.set(qn(attribute), language)
+
+
+def _remove_border(style: BaseStyle) -> None:
+    ppr = style.element.get_or_add_pPr()
+    border = ppr.find(qn("w:pBdr"))
+    if border is not None:
+        ppr.remove(border)
+
+
+def _paragraph_style(document: DocumentObject, name: str, base: str = "Normal") -> BaseStyle:
+    styles = document.styles
+    try:
+        return styles[name]
+    except KeyError:
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = styles[base]
+        style.quick_style = True
+        return style
+
+
+def _set_numbering(style: BaseStyle, num_id: int, level: int = 0) -> None:
+    ppr = style.element.get_or_add_pPr()
+    existing = ppr.find(qn("w:numPr"))
+    if existing is not None:
+        ppr.remove(existing)
+    num_pr = OxmlElement("w:numPr")
+    ilvl = OxmlElement("w:ilvl")
+    ilvl.set(qn("w:val"), str(level))
+    num_id_element = OxmlElement("w:numId")
+    num_id_element.set(qn("w:val"), str(num_id))
+    num_pr.append(ilvl)
+    num_pr.append(num_id_element)
+    ppr.insert(0, num_pr)
+
+
+def _abstract_numbering(
+    numbering: object, abstract_id: int, fmt: str, text: str, indent_cm: float
+) -> None:
+    """Append a one-level list definition (bullet or decimal) to numbering.xml."""
+    abstract = OxmlElement("w:abstractNum")
+    abstract.set(qn("w:abstractNumId"), str(abstract_id))
+    multi = OxmlElement("w:multiLevelType")
+    multi.set(qn("w:val"), "singleLevel")
+    abstract.append(multi)
+    level = OxmlElement("w:lvl")
+    level.set(qn("w:ilvl"), "0")
+    for tag, value in (("w:start", "1"), ("w:numFmt", fmt), ("w:lvlText", text)):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), value)
+        level.append(element)
+    justification = OxmlElement("w:lvlJc")
+    justification.set(qn("w:val"), "left")
+    level.append(justification)
+    ppr = OxmlElement("w:pPr")
+    tabs = OxmlElement("w:tabs")
+    tab = OxmlElement("w:tab")
+    tab.set(qn("w:val"), "num")
+    tab.set(qn("w:pos"), str(int(Cm(indent_cm).twips)))
+    tabs.append(tab)
+    ppr.append(tabs)
+    ind = OxmlElement("w:ind")
+    ind.set(qn("w:left"), str(int(Cm(indent_cm).twips)))
+    ind.set(qn("w:hanging"), str(int(Cm(0.63).twips)))
+    ppr.append(ind)
+    level.append(ppr)
+    rpr = OxmlElement("w:rPr")
+    fonts = OxmlElement("w:rFonts")
+    for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
+        fonts.set(qn(attribute), FONT)
+    fonts.set(qn("w:hint"), "default")
+    rpr.append(fonts)
+    level.append(rpr)
+    abstract.append(level)
+    # abstractNum elements must precede num elements in numbering.xml.
+    first_num = numbering.find(qn("w:num"))  # type: ignore[attr-defined]
+    if first_num is not None:
+        first_num.addprevious(abstract)
+    else:
+        numbering.append(abstract)  # type: ignore[attr-defined]
+
+
+def new_num(document: DocumentObject, abstract_id: int) -> int:
+    """Add a list instance of an abstract list definition (restarting at 1); return its id."""
+    numbering = document.part.numbering_part.element
+    used = [int(n.get(qn("w:numId"))) for n in numbering.findall(qn("w:num"))]
+    num_id = max(used, default=0) + 1
+    num = OxmlElement("w:num")
+    num.set(qn("w:numId"), str(num_id))
+    abstract = OxmlElement("w:abstractNumId")
+    abstract.set(qn("w:val"), str(abstract_id))
+    num.append(abstract)
+    override = OxmlElement("w:lvlOverride")
+    override.set(qn("w:ilvl"), "0")
+    start = OxmlElement("w:startOverride")
+    start.set(qn("w:val"), "1")
+    override.append(start)
+    num.append(override)
+    numbering.append(num)
+    return num_id
+
+
+BULLET_ABSTRACT = 101
+DASH_ABSTRACT = 102
+DECIMAL_ABSTRACT = 103
+
+
+def apply_page_and_styles(document: DocumentObject) -> dict[str, int]:
+    """Set up the page and every style the довідка uses; return the list ids by style name."""
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin, section.right_margin = Mm(30), Mm(10)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.header_distance = section.footer_distance = Mm(10)
+
+    styles = document.styles
+    normal = styles["Normal"]
+    _set_fonts(normal, BODY_SIZE)
+    _set_language(normal)
+    paragraph = normal.paragraph_format
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    paragraph.first_line_indent = FIRST_LINE_INDENT
+    paragraph.space_before = Pt(0)
+    paragraph.space_after = Pt(6)
+    paragraph.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    paragraph.widow_control = True
+
+    title = styles["Title"]
+    _remove_border(title)
+    _set_fonts(title, Pt(16))
+    title.font.bold = True
+    title.font.all_caps = False
+    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.first_line_indent = Cm(0)
+    title.paragraph_format.space_after = Pt(6)
+
+    for name, size, centred in ((REPORT_SUBTITLE, BODY_SIZE, True), (SCHOOL_LINE, BODY_SIZE, True)):
+        style = _paragraph_style(document, name)
+        _set_fonts(style, size)
+        style.font.bold = name == REPORT_SUBTITLE
+        style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else None
+        style.paragraph_format.first_line_indent = Cm(0)
+        style.paragraph_format.space_after = Pt(12)
+
+    heading1 = styles["Heading 1"]
+    _set_fonts(heading1, BODY_SIZE)
+    heading1.font.bold = True
+    heading1.font.italic = False
+    heading1.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    heading1.paragraph_format.first_line_indent = FIRST_LINE_INDENT
+    heading1.paragraph_format.space_before = Pt(12)
+    heading1.paragraph_format.space_after = Pt(6)
+    heading1.paragraph_format.keep_with_next = True
+
+    heading2 = styles[TOPIC_HEADING]
+    _set_fonts(heading2, BODY_SIZE)
+    heading2.font.bold = True
+    heading2.font.italic = False
+    heading2.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    heading2.paragraph_format.first_line_indent = Cm(0)
+    heading2.paragraph_format.space_before = Pt(10)
+    heading2.paragraph_format.space_after = Pt(6)
+    heading2.paragraph_format.keep_with_next = True
+
+    caption = styles["Caption"]
+    _set_fonts(caption, CAPTION_SIZE)
+    caption.font.bold = True
+    caption.font.italic = False
+    caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    caption.paragraph_format.first_line_indent = Cm(0)
+    caption.paragraph_format.space_before = Pt(6)
+    caption.paragraph_format.space_after = Pt(0)
+    caption.paragraph_format.keep_with_next = True
+
+    count = _paragraph_style(document, RESPONSE_COUNT)
+    _set_fonts(count, CAPTION_SIZE)
+    count.font.italic = True
+    count.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    count.paragraph_format.first_line_indent = Cm(0)
+    count.paragraph_format.space_after = Pt(2)
+    count.paragraph_format.keep_with_next = True
+
+    figure = _paragraph_style(document, FIGURE)
+    figure.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    figure.paragraph_format.first_line_indent = Cm(0)
+    figure.paragraph_format.space_after = Pt(10)
+
+    signature = _paragraph_style(document, SIGNATURE)
+    signature.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    signature.paragraph_format.first_line_indent = Cm(0)
+    signature.paragraph_format.space_before = Pt(24)
+
+    lead = styles[LEAD]
+    lead.font.bold = True
+
+    numbering = document.part.numbering_part.element
+    _abstract_numbering(numbering, BULLET_ABSTRACT, "bullet", "•", 1.25)
+    _abstract_numbering(numbering, DASH_ABSTRACT, "bullet", "–", 1.25)
+    _abstract_numbering(numbering, DECIMAL_ABSTRACT, "decimal", "%1.", 1.25)
+
+    list_ids: dict[str, int] = {}
+    for name, abstract_id in ((BULLET, BULLET_ABSTRACT), (NUMBER, DECIMAL_ABSTRACT)):
+        style = styles[name]
+        list_ids[name] = new_num(document, abstract_id)
+        _set_numbering(style, list_ids[name])
+    dash = _paragraph_style(document, DASH, base=BULLET)
+    list_ids[DASH] = new_num(document, DASH_ABSTRACT)
+    _set_numbering(dash, list_ids[DASH])
+    # A topic sub-heading carries a real bullet: «• Розуміння критеріїв оцінювання:».
+    list_ids[TOPIC_HEADING] = new_num(document, BULLET_ABSTRACT)
+    _set_numbering(heading2, list_ids[TOPIC_HEADING])
+    for name in (BULLET, NUMBER, DASH):
+        style = styles[name]
+        _set_fonts(style, BODY_SIZE)
+        style.paragraph_format.first_line_indent = None
+        style.paragraph_format.space_after = Pt(3)
+    return list_ids
+
+
+def add_page_number_header(document: DocumentObject) -> None:
+    """Number the pages at the top centre, leaving the first page unnumbered."""
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.first_line_indent = Cm(0)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "2"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
