@@ -84,11 +84,10 @@ def _answers_for(question: Question, role: str, n: int, salt: int) -> list[list[
             ]
             result.append(ticked or [ids[(i + salt) % len(ids)]])
         return result
-    distribution = SEED_DISTRIBUTIONS.get((role, question.key)) or _plausible(
-        question.options, n, salt
-    )
+    distribution = SEED_DISTRIBUTIONS.get((role, question.key))
+    if distribution is None or n != RESPONDENTS[role]:  # other sizes: plausible answers
+        distribution = _plausible(question.options, n, salt)
     sequence = [options[key].id for key, count in distribution for _ in range(count)]
-    assert len(sequence) <= n, f"{role}:{question.key} has more answers than respondents"
     # Rotate so that different questions do not line up respondent by respondent.
     shift = (salt * 7) % n if question.key != "s1" else 0
     padded = sequence + [None] * (n - len(sequence))
