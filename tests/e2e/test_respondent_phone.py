@@ -1,4 +1,5 @@
-"""A student answers the bundled questionnaire on a 360 px phone in a real Chromium."""
+"""Students and parents answer the bundled questionnaires on a 360 px phone in a real Chromium
+(the students' one is the longest; the parents' one has an open question)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def students_link(school):
+def campaign(school):
     load_questionnaires()
-    campaign = create_campaign(school, "assessment-system", "2024-2025", title="Самооцінювання")
+    return create_campaign(school, "assessment-system", "2024-2025", title="Самооцінювання")
+
+
+@pytest.fixture
+def students_link(campaign):
     link = campaign.link_for("students")
     assert link is not None and len(link.questionnaire.questions) >= 20
     return link
@@ -58,8 +63,14 @@ def stored_rows() -> set[tuple]:
     return {tuple(row) for row in rows}
 
 
-def test_student_answers_everything_on_a_phone(live_server, phone, students_link, artifacts):
-    link = students_link
+@pytest.mark.parametrize(
+    ("role", "screenshot"),
+    [("students", "respondent-360.png"), ("parents", "respondent-360-parents.png")],
+)
+def test_everything_is_answered_on_a_phone(
+    live_server, phone, campaign, artifacts, role, screenshot
+):
+    link = campaign.link_for(role)
     questions = list(link.questionnaire.questions)
     requests: list[str] = []
     phone.on("request", lambda request: requests.append(request.url))
@@ -84,7 +95,7 @@ def test_student_answers_everything_on_a_phone(live_server, phone, students_link
         ".map(e => e.getBoundingClientRect().height))"
     )
     assert smallest_target >= 44
-    phone.screenshot(path=str(artifacts / "respondent-360.png"), full_page=True)
+    phone.screenshot(path=str(artifacts / screenshot), full_page=True)
 
     phone.get_by_role("button", name="Надіслати").tap()
     phone.wait_for_url(f"{live_server}/s/{link.token}/thanks")
@@ -93,7 +104,7 @@ def test_student_answers_everything_on_a_phone(live_server, phone, students_link
     db.session.expire_all()
     responses = db.session.scalars(select(Response)).all()
     assert [(r.role, r.questionnaire_id, r.source) for r in responses] == [
-        ("students", link.questionnaire_id, "web")
+        (role, link.questionnaire_id, "web")
     ]
     assert stored_rows() == expected
 
