@@ -1,7 +1,39 @@
-"""Staff downloads of the довідка and exports."""
+"""Staff download of the довідка: ``GET /campaigns/<id>/report.docx``."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from io import BytesIO
+from typing import Any
+
+from flask import Blueprint, abort, render_template, send_file
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.models import Campaign
+from app.reports.errors import ReportError
+from app.reports.service import DOCX_MIMETYPE, campaign_report, report_filename
 
 bp = Blueprint("reports", __name__)
+
+
+@bp.route("/campaigns/<int:campaign_id>/report.docx")
+@login_required
+def report(campaign_id: int) -> Any:
+    """Send the campaign's довідка; 404 for a campaign the user may not see."""
+    campaign = Campaign.visible_to(current_user, campaign_id)
+    if campaign is None:
+        abort(404)
+    try:
+        data = campaign_report(campaign)
+    except ReportError as error:
+        return render_template(
+            "error.html", title=_("Довідку не сформовано"), message=str(error)
+        ), 500
+    response = send_file(
+        BytesIO(data),
+        mimetype=DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=report_filename(campaign),
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
