@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -218,6 +219,46 @@ def test_same_submission_id_twice_stores_one_response(client, students):
     assert second.headers["Location"] == f"/s/{students.token}/thanks"
     assert count(Response) == 1
     assert count(Answer) == 5
+
+
+def test_simultaneous_double_taps_store_one_response_each(app, students):
+    """Two requests with one submission id racing in two threads (the database decides)."""
+    rounds = 4
+    statuses: list[int] = []
+
+    def tap(submission_id: str, barrier: threading.Barrier) -> None:
+        client = app.test_client()
+        barrier.wait()
+        data = {**STUDENT_ANSWERS, "submission_id": submission_id}
+        statuses.append(client.post(f"/s/{students.token}", data=data).status_code)
+
+    for number in range(rounds):
+        barrier = threading.Barrier(2)
+        submission_id = f"race{number}".ljust(22, "x")
+        threads = [threading.Thread(target=tap, args=(submission_id, barrier)) for _ in "ab"]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert statuses == [303] * (2 * rounds)
+    db.session.expire_all()
+    assert count(Response) == rounds
+    assert count(Answer) == 5 * rounds
+
+
+def test_double_tap_after_closing_time_is_still_acknowledged(client, students):
+    _, submission_id = fresh_form(client, students)
+    data = {**STUDENT_ANSWERS, "submission_id": submission_id}
+    assert client.post(f"/s/{students.token}", data=data).status_code == 303
+    students.campaign.closes_on = kyiv_today() - timedelta(days=1)
+    db.session.commit()
+
+    again = client.post(f"/s/{students.token}", data=data)
+
+    assert again.status_code == 303
+    assert again.headers["Location"] == f"/s/{students.token}/thanks"
+    assert count(Response) == 1
 
 
 def test_each_page_load_issues_a_new_submission_id(client, students):
