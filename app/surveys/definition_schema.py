@@ -236,16 +236,20 @@ class Checker:
         data: MarkedDict,
         field: str,
         allowed: tuple[str, ...],
-        option_ids: Iterable[str] = (),
+        option_ids: Iterable[str] | None = (),
     ) -> dict[str, Any] | None:
-        """Read ``translations: {lang: {key: text}}`` (``options`` nested for questions)."""
+        """Read ``translations: {lang: {key: text}}`` (``options`` nested for questions).
+
+        ``option_ids`` None: the question's options are unknown (an earlier error), so
+        translated option ids are not checked.
+        """
         if "translations" not in data or data["translations"] is None:
             return None
         base = _join(field, "translations")
         value = self.mapping(data["translations"], data.line_of("translations"), base)
         if value is None:
             return None
-        option_ids = set(option_ids)
+        known_options = None if option_ids is None else set(option_ids)
         result: dict[str, Any] = {}
         for language, entry in value.items():
             line = value.line_of(language)
@@ -267,7 +271,7 @@ class Checker:
                 if key == "options":
                     options = self.string_mapping(entry, "options", _join(base, language))
                     for option_id in options or {}:
-                        if option_id not in option_ids:
+                        if known_options is not None and option_id not in known_options:
                             self.error(
                                 entry["options"].line_of(option_id),
                                 _join(base, language, "options", option_id),
@@ -752,7 +756,7 @@ def _check_question(
                 _join(field, "report", reserved),
                 "це ім'я зарезервоване; вкажіть вимогу полем requirement",
             )
-    option_ids = [option["id"] for option in options or []]
+    option_ids = None if options is None else [option["id"] for option in options]
     translations = check.translations(item, field, QUESTION_TRANSLATION_KEYS, option_ids)
     question: dict[str, Any] = {
         "id": key,

@@ -39,7 +39,6 @@ from app.models import (
 from app.surveys.definition_schema import (
     DEFAULT_INSTRUCTIONS,
     DEFAULT_REQUIRED,
-    ROLES,
     ValidationError,
     check_constructs,
     check_direction,
@@ -56,6 +55,8 @@ __all__ = [
     "FileOutcome",
     "LoadSummary",
     "ValidationError",
+    "check_files",
+    "content_hash",
     "dump_questionnaire",
     "load_questionnaires",
     "parse_direction",
@@ -568,8 +569,3 @@ def dump_questionnaire(questionnaire: Questionnaire) -> str:
         _question_yaml(question, scales) for question in questionnaire.questions
     ]
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
-
-
-def roles() -> tuple[str, ...]:
-    """Return the respondent roles a role file may name."""
-    return ROLES
