@@ -1,7 +1,192 @@
-"""CLI commands (registered on ``app.cli`` by ``app.cli.register_commands``)."""
+"""CLI commands (registered on ``app.cli`` by ``app.cli.register_commands``).
+
+``anketa init``, ``anketa demo``, ``anketa users create``, ``anketa schools create`` and
+``anketa campaigns create``. User errors are ``click.ClickException`` or ``AnketaError``, which
+``app.cli.main`` prints as one line on stderr.
+"""
 
 from __future__ import annotations
 
+import secrets
+import sys
+from datetime import date
+
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import StaffRole, User
+from app.staff import services
 
 COMMANDS: list[click.Command] = []
+
+FIRST_ADMIN_EMAIL = "admin@anketa.local"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def _base_url() -> str:
+    return current_app.config.get("ANKETA_BASE_URL", DEFAULT_BASE_URL)
+
+
+def _load_library() -> None:
+    """Load the bundled questionnaires if the loader is installed; say what happened."""
+    try:
+        from app.surveys.definitions import load_questionnaires
+    except ImportError:
+        click.echo("Примітка: завантажувач анкет ще не встановлено — бібліотеку анкет пропущено.")
+        return
+    summary = load_questionnaires()
+    # The loader prints one line per file and then the totals; init only needs the totals.
+    lines = summary.lines() if hasattr(summary, "lines") else [str(summary)]
+    click.echo(f"Бібліотека анкет: {lines[-1]}")
+
+
+def _login_block(lines: list[str]) -> None:
+    rule = "=" * 64
+    click.echo(rule)
+    for line in lines:
+        click.echo(line)
+    click.echo(rule)
+
+
+@click.command(
+    "init", help="Оновити базу даних, завантажити анкети і (один раз) створити адміністратора."
+)
+@with_appcontext
+def init_command() -> None:
+    """Migrate the database, load the questionnaires, create the first admin (once)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo("База даних: схема актуальна.")
+    _load_library()
+    if db.session.scalar(select(func.count(User.id))):
+        click.echo("Користувачі вже є: новий адміністратор не створюється.")
+        return
+    password = secrets.token_urlsafe(12)
+    services.create_user(FIRST_ADMIN_EMAIL, StaffRole.ADMIN.value, password)
+    _login_block(
+        [
+            "Створено адміністратора. Пароль показано ЛИШЕ ОДИН РАЗ — збережіть його.",
+            f"Увійдіть на {_base_url()}/login як {FIRST_ADMIN_EMAIL}, пароль: {password}",
+        ]
+    )
+
+
+@click.group("users", help="Облікові записи працівників.")
+def users_group() -> None:
+    """Staff accounts."""
+
+
+@users_group.command(
+    "create", help="Створити користувача; пароль — із запиту або з stdin (--password-stdin)."
+)
+@click.argument("email")
+@click.option("--role", required=True, help="Роль: admin, director або member.")
+@click.option("--school", "school_slug", help="Ідентифікатор закладу (для director і member).")
+@click.option("--password-stdin", is_flag=True, help="Прочитати пароль з першого рядка stdin.")
+@with_appcontext
+def create_user_command(
+    email: str, role: str, school_slug: str | None, password_stdin: bool
+) -> None:
+    """Create a staff user; the password comes from a hidden prompt or stdin."""
+    services.check_new_user(email, role, school_slug)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Пароль", hide_input=True, confirmation_prompt="Повторіть пароль")
+    user = services.create_user(email, role, password, school_slug)
+    school = f" ({user.school.slug})" if user.school else ""
+    click.echo(f"Користувача {user.email} створено: {user.role}{school}.")
+
+
+@click.group("schools", help="Заклади освіти.")
+def schools_group() -> None:
+    """Schools (заклади освіти)."""
+
+
+@schools_group.command(
+    "create", help="Створити заклад: SLUG — латинський ідентифікатор, --name — повна назва."
+)
+@click.argument("slug")
+@click.option("--name", required=True, help="Повна назва закладу.")
+@with_appcontext
+def create_school_command(slug: str, name: str) -> None:
+    """Create a school with a short latin identifier (SLUG) and a full name."""
+    school = services.create_school(slug, name)
+    click.echo(f"Заклад «{school.name}» створено: {school.slug} (id {school.id}).")
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.ClickException(
+            f"Дата «{value}» ({option}) має бути у форматі РРРР-ММ-ДД, напр. 2025-02-03."
+        ) from None
+
+
+@click.group("campaigns", help="Кампанії самооцінювання.")
+def campaigns_group() -> None:
+    """Self-assessment campaigns."""
+
+
+@campaigns_group.command(
+    "create", help="Створити кампанію; друкує її id і посилання для кожної ролі."
+)
+@click.option("--school", "school_slug", required=True, help="Ідентифікатор закладу.")
+@click.option("--direction", required=True, help="Напрям, напр. assessment-system.")
+@click.option("--year", required=True, help="Навчальний рік, напр. 2024-2025.")
+@click.option("--title", help="Назва кампанії.")
+@click.option("--opens", help="Початок опитування (РРРР-ММ-ДД).")
+@click.option("--closes", help="Завершення опитування (РРРР-ММ-ДД).")
+@with_appcontext
+def create_campaign_command(
+    school_slug: str,
+    direction: str,
+    year: str,
+    title: str | None,
+    opens: str | None,
+    closes: str | None,
+) -> None:
+    """Create a campaign; print its id and one respondent link per role."""
+    opens_on = _parse_date(opens, "--opens")
+    closes_on = _parse_date(closes, "--closes")
+    school = services.get_school(school_slug)
+    campaign = services.create_campaign(school, direction, year, title, opens_on, closes_on)
+    click.echo(f"Кампанію створено: id {campaign.id} — {campaign.title}")
+    for link in campaign.links:
+        click.echo(f"{link.role}: {services.respondent_url(_base_url(), link.token)}")
+
+
+@click.command(
+    "demo", help="Додати позначений демонстраційний заклад із двома кампаніями й відповідями."
+)
+@click.option("--seed", default=1, show_default=True, help="Зерно генератора відповідей.")
+@with_appcontext
+def demo_command(seed: int) -> None:
+    """Add a clearly marked demo school with two campaigns of synthetic responses."""
+    from app.models import Direction
+    from app.staff.demo import DEMO_DIRECTION, create_demo
+
+    if Direction.library(DEMO_DIRECTION) is None:
+        _load_library()
+    summary = create_demo(seed)
+    click.echo(f"Демонстраційний заклад: {summary.school.name}")
+    for campaign in summary.campaigns:
+        counts = campaign.response_counts()
+        figures = ", ".join(f"{role} {n}" for role, n in counts.items())
+        click.echo(f"  кампанія id {campaign.id}, {campaign.academic_year}: {figures}")
+    if summary.responses_created == 0:
+        click.echo("Демо-дані вже були: нових відповідей не додано.")
+    lines = ["Демо-користувачі (паролі щойно оновлено):"]
+    lines += [f"  {email} ({role}), пароль: {password}" for email, role, password in summary.users]
+    lines.append(f"Увійдіть на {_base_url()}/login")
+    _login_block(lines)
+
+
+COMMANDS.extend([init_command, users_group, schools_group, campaigns_group, demo_command])
