@@ -18,9 +18,7 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import Campaign
-from app.reports.builder import ReportStats
 from app.reports.i18n import _
-from app.reports.service import campaign_report, report_filename
 from app.reports.texts import ReportTexts, load_texts, save_texts
 
 COMMANDS: list[click.Command] = []
@@ -44,6 +42,11 @@ def _campaign(campaign_id: int) -> Campaign:
 @with_appcontext
 def report_command(campaign_id: int, output: Path | None) -> None:
     """Сформувати довідку (.docx) за результатами кампанії."""
+    # Imported here: matplotlib and python-docx take seconds to import, and every other
+    # ``anketa`` command would pay for them at start-up.
+    from app.reports.builder import ReportStats
+    from app.reports.service import campaign_report, report_filename
+
     campaign = _campaign(campaign_id)
     target = output or Path(report_filename(campaign))
     if target.suffix.lower() != ".docx":

@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 
 from app.models import Campaign
 from app.reports.errors import ReportError
-from app.reports.service import DOCX_MIMETYPE, campaign_report, report_filename
 
 bp = Blueprint("reports", __name__)
 
@@ -20,6 +19,10 @@ bp = Blueprint("reports", __name__)
 @login_required
 def report(campaign_id: int) -> Any:
     """Send the campaign's довідка; 404 for a campaign the user may not see."""
+    # Imported on first use: matplotlib and python-docx would slow every app start-up
+    # (each ``anketa`` command, each test) by a second or more.
+    from app.reports.service import DOCX_MIMETYPE, campaign_report, report_filename
+
     campaign = Campaign.visible_to(current_user, campaign_id)
     if campaign is None:
         abort(404)
