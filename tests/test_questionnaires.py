@@ -351,8 +351,8 @@ BREAKAGES = [
         "title: Анкета для вчителів",
         "title: &t Анкета\nintro: *t",
         "file",
-        "intro: *t",
-        "alias",
+        "title: &t",
+        "не підтримуються",
         id="alias-refused",
     ),
     pytest.param(

@@ -1,13 +1,14 @@
 """Reading questionnaire YAML with the line number of every node, for ``file:line`` errors.
 
-The loader is PyYAML's safe loader with three changes:
+The loader is PyYAML's safe loader (on libyaml's parser when available) with three changes:
 
 - every mapping becomes a :class:`MarkedDict` and every sequence a :class:`MarkedList` that
   remember the line of the node and of each key / item (1-based);
 - only ``true``/``false`` are booleans (YAML 1.2), so option ids such as ``yes``, ``no``, ``on``
   stay strings, as a questionnaire author expects;
-- aliases (``*name``) are refused: they are never needed in a questionnaire and would let a small
-  file expand into a huge structure; duplicate keys in a mapping are reported, not overwritten.
+- anchors and aliases (``&name``, ``*name``) are refused: never needed in a questionnaire, they
+  would let a small file expand into a huge structure. Duplicate keys in a mapping are reported
+  (``duplicate_keys``), not silently overwritten.
 """
 
 from __future__ import annotations
@@ -59,17 +60,36 @@ class _AliasRefused(yaml.MarkedYAMLError):
     pass
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (ten times faster); the resolvers and the
+# constructors below are Python in both cases.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise _AliasRefused(None, None, "alias", event.start_mark)
-        return super().compose_node(parent, index)
+    def construct_document(self, node: Any) -> Any:
+        _refuse_aliases(node)
+        return super().construct_document(node)
+
+
+def _refuse_aliases(root: yaml.Node) -> None:
+    """Raise if a node occurs twice in the tree: that is what an alias (``*name``) composes to."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise _AliasRefused(None, None, "alias", node.start_mark)
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack.extend((value, key))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
 
 
 _LineLoader.add_implicit_resolver(
@@ -135,7 +155,7 @@ def parse_marked_yaml(text: str) -> Any:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except _AliasRefused as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
-        raise YamlProblem(line, "посилання YAML (*alias) не підтримуються") from None
+        raise YamlProblem(line, "якорі й посилання YAML (&name, *name) не підтримуються") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
