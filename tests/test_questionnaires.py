@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -804,3 +807,57 @@ def test_check_exit_codes_as_a_script(migrated_database: str, tmp_path: Path) ->
     ]
     assert bad.stderr == "Помилка: знайдено помилок: 1\n"
     assert "Traceback" not in bad.stderr
+
+
+def test_a_broken_direction_does_not_cascade_into_its_role_files(tmp_path: Path) -> None:
+    folder = write_library(tmp_path, direction=DIRECTION.replace('id: "2.1"', "id: 2.1"))
+    errors = validate_paths([folder])
+    assert [(Path(e.file).name, e.field) for e in errors] == [
+        ("direction.yaml", "requirements[1].id")
+    ]
+
+
+def test_python_tags_are_refused(tmp_path: Path) -> None:
+    folder = write_library(
+        tmp_path,
+        teachers=TEACHERS.replace(
+            "title: Анкета для вчителів", "title: !!python/object/apply:os.getcwd []"
+        ),
+    )
+    errors = validate_paths([folder])
+    assert [(Path(e.file).name, e.line, e.field) for e in errors] == [("teachers.yaml", 3, "file")]
+    assert errors[0].message.startswith("помилка синтаксису YAML")
+
+
+def test_a_school_copy_is_separate_from_the_library(app, tmp_path: Path, school) -> None:
+    folder = write_library(tmp_path)
+    load_questionnaires([folder])
+    (folder / "teachers.yaml").write_text(TEACHERS.replace("Ваші пропозиції", "Ідеї школи"))
+    summary = load_questionnaires([folder], school=school)
+    assert [f.outcome for f in summary.files] == ["created", "created", "created"]
+    library = Direction.library("demo")
+    own = db.session.scalar(select(Direction).where(Direction.school_id == school.id))
+    assert own.code == "demo" and own.id != library.id
+    assert Questionnaire.latest(library.id, "teachers").questions[2].text == "Ваші пропозиції"
+    assert Questionnaire.latest(own.id, "teachers").questions[2].text == "Ідеї школи"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(sorted(FILES)),
+    st.integers(min_value=0, max_value=10_000),
+    st.sampled_from(["", "x", ":", "- ", "  ", "\n", "{", "]", "'", "&a ", "*a", "null", "1.5"]),
+)
+def test_any_edit_gives_errors_never_an_exception(name: str, position: int, insert: str) -> None:
+    with tempfile.TemporaryDirectory() as root:
+        folder = write_library(Path(root))
+        text = FILES[name]
+        cut = position % (len(text) + 1)
+        broken = text[:cut] + insert + text[cut + 1 :]
+        (folder / name).write_text(broken)
+        errors = validate_paths([folder])
+    lines = broken.count("\n") + 2
+    for error in errors:
+        assert isinstance(error, ValidationError)
+        assert 0 < error.line <= lines, str(error)
+        assert error.field and error.message
