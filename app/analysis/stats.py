@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 #: Below this expected count in any cell the chi-square approximation is not trusted.
 MIN_EXPECTED = 5.0
@@ -29,10 +29,14 @@ def round_half_up(value: Fraction | int | Decimal, places: int = 1) -> float:
     Exact: 1/16 of 100 (6.25) gives 6.3, and −6.25 gives −6.3 (a gap a−b and b−a differ in sign
     only).
     """
-    if isinstance(value, Fraction):
-        exact = Decimal(value.numerator) / Decimal(value.denominator)
-    else:
-        exact = Decimal(value)
+    if isinstance(value, Fraction | int):
+        # Integer arithmetic: floor(|x| × 10^places + 1/2), sign restored (no float on the way).
+        exact_value = Fraction(value)
+        scale = 10**places
+        numerator, denominator = abs(exact_value.numerator), exact_value.denominator
+        units = (2 * scale * numerator + denominator) // (2 * denominator)
+        return (units if exact_value >= 0 else -units) / scale
+    exact = Decimal(value)
     quantum = Decimal(1).scaleb(-places)
     return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
 
@@ -131,11 +135,24 @@ def permutation_p_value(
     return (hits + 1) / (resamples + 1)
 
 
+def _pearson(table: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Pearson's chi-square of an r×k table without continuity correction: (chi2, p, expected).
+
+    The same as scipy.stats.chi2_contingency(table, correction=False), without its overhead
+    (it is called for every gap and every option of every multiple-choice construct).
+    """
+    observed = table.astype(float)
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+    chi2 = float(((observed - expected) ** 2 / expected).sum())
+    dof = (table.shape[0] - 1) * (table.shape[1] - 1)
+    return chi2, float(special.chdtrc(dof, chi2)), expected
+
+
 def homogeneity_test(row_a: Sequence[int], row_b: Sequence[int]) -> TestResult:
     """Test whether two groups answer alike: a 2×k table of counts, columns aligned.
 
     All-zero columns are dropped. When every expected count is ≥ 5: Pearson's chi-square test
-    of homogeneity (scipy.stats.chi2_contingency, no Yates correction). Otherwise Fisher's exact
+    of homogeneity (as scipy.stats.chi2_contingency with correction=False). Otherwise Fisher's exact
     test (two-sided) for a 2×2 table, and a permutation test of the chi-square statistic for a
     larger one. Returns NO_TEST when a group is empty or fewer than two columns remain.
     """
@@ -147,8 +164,7 @@ def homogeneity_test(row_a: Sequence[int], row_b: Sequence[int]) -> TestResult:
     if n_a == 0 or n_b == 0:
         return NO_TEST
     n = n_a + n_b
-    chi2, p_chi2, _dof, expected = stats.chi2_contingency(table, correction=False)
-    chi2 = float(chi2)
+    chi2, p_chi2, expected = _pearson(table)
     min_expected = float(expected.min())
     k = table.shape[1]
     effect = math.sqrt(chi2 / (n * (min(2, k) - 1)))

@@ -26,7 +26,7 @@ from app.analysis.engine import (
 )
 from app.analysis.results import ROLES
 from app.extensions import db
-from app.models import Answer, Campaign, Question, Questionnaire, Response
+from app.models import Answer, Campaign, Question, Questionnaire, RespondentRole, Response
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,22 @@ class CampaignStructure:
         return sorted(qid for qid, rk in self.question_ids.items() if rk in wanted)
 
 
-def campaign_questionnaires(campaign: Campaign) -> list[Questionnaire]:
-    """Return every questionnaire version of the campaign, the links' (current) ones first."""
+def responses_per_questionnaire(campaign: Campaign) -> dict[tuple[int, str], int]:
+    """Return {(questionnaire id, role): responses} of a campaign (one GROUP BY)."""
+    rows = db.session.execute(
+        select(Response.questionnaire_id, Response.role, func.count())
+        .where(Response.campaign_id == campaign.id)
+        .group_by(Response.questionnaire_id, Response.role)
+    )
+    return {(questionnaire_id, role): n for questionnaire_id, role, n in rows}
+
+
+def campaign_questionnaires(
+    campaign: Campaign, answered: Iterable[int] = ()
+) -> list[Questionnaire]:
+    """Return the campaign's questionnaire versions: the links' (current) ones first, then the
+    ``answered`` ones (versions that responses point at), newest first."""
     current = [link.questionnaire_id for link in campaign.links]
-    answered = db.session.scalars(
-        select(Response.questionnaire_id).where(Response.campaign_id == campaign.id).distinct()
-    ).all()
     ids = list(dict.fromkeys([*current, *answered]))
     if not ids:
         return []
@@ -88,13 +98,14 @@ def _question_def(question: Question, role: str, options: Sequence[OptionDef]) -
     )
 
 
-def campaign_structure(campaign: Campaign) -> CampaignStructure:
-    """Return the merged question structure of a campaign (every version it has answers in)."""
+def campaign_structure(campaign: Campaign, answered: Iterable[int] = ()) -> CampaignStructure:
+    """Return the merged question structure of a campaign: its links' questionnaires and the
+    ``answered`` questionnaire ids (the versions its responses point at)."""
     merged: dict[tuple[str, str], tuple[Question, list[OptionDef]]] = {}
     order: dict[str, list[str]] = defaultdict(list)
     question_ids: dict[int, tuple[str, str]] = {}
     option_keys: dict[int, str] = {}
-    for questionnaire in campaign_questionnaires(campaign):
+    for questionnaire in campaign_questionnaires(campaign, answered):
         role = questionnaire.role
         for question in questionnaire.questions:
             rk = (role, question.key)
@@ -204,15 +215,27 @@ def _segment_counts(
     return result
 
 
-def campaign_counts(campaign: Campaign, structure: CampaignStructure) -> CampaignCounts:
-    """Return the counts of a campaign: respondents per role, per question and option, segments.
+def load_campaign(campaign: Campaign) -> tuple[CampaignStructure, CampaignCounts]:
+    """Return the merged question structure and the counts of a campaign.
 
-    Queries: respondents per role; one GROUP BY (question, option) over the answers; the
-    distinct respondents of multiple-choice questions (and of any single-choice or text
-    question whose answer rows outnumber its role's respondents, a malformed import); one
-    segment join. Raises nothing for an empty campaign (all counts 0).
+    Queries: responses per (questionnaire, role); the questionnaires with their questions and
+    options; one GROUP BY (question, option) over the answers; the distinct respondents of
+    multiple-choice questions (and of any single-choice or text question whose answer rows
+    outnumber its role's respondents, a malformed import); one segment join. An empty campaign
+    gives zero counts.
     """
-    respondents = campaign.response_counts()
+    per_questionnaire = responses_per_questionnaire(campaign)
+    respondents = {role.value: 0 for role in RespondentRole}
+    for (_questionnaire_id, role), n in per_questionnaire.items():
+        respondents[role] = respondents.get(role, 0) + n
+    structure = campaign_structure(campaign, [qid for qid, _role in per_questionnaire])
+    return structure, campaign_counts(campaign, structure, respondents)
+
+
+def campaign_counts(
+    campaign: Campaign, structure: CampaignStructure, respondents: dict[str, int]
+) -> CampaignCounts:
+    """Return the counts of a campaign per question and option, and its segment cells."""
     options: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     rows_per_question: dict[int, int] = defaultdict(int)
     for qid, oid, n in _option_counts(campaign.id):

@@ -10,7 +10,7 @@ from app.analysis.results import LEVEL_LABELS, CampaignAnalysis, CampaignInfo
 from app.errors import AnketaError, NotFound
 from app.extensions import db
 from app.models import Campaign, Direction, User
-from app.results.aggregate import campaign_counts, campaign_structure
+from app.results.aggregate import load_campaign
 from app.results.i18n import _
 
 #: The shortest justification accepted for overriding the computed level.
@@ -66,8 +66,7 @@ def analyze_campaign(campaign: Campaign, with_dynamics: bool = True) -> Campaign
     Counts come from a few GROUP BY queries (app/results/aggregate.py); everything else is the
     pure analysis (app/analysis/engine.py). Raises nothing for a campaign without responses.
     """
-    structure = campaign_structure(campaign)
-    counts = campaign_counts(campaign, structure)
+    structure, counts = load_campaign(campaign)
     previous = None
     if with_dynamics and (before := previous_campaign(campaign)) is not None:
         previous = analyze_campaign(before, with_dynamics=False)

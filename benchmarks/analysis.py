@@ -1,0 +1,314 @@
+"""Benchmark of the campaign analysis on SQLite and PostgreSQL.
+
+Fills a throw-away database with synthetic campaigns of 1,000, 10,000 and 100,000 respondents
+on the three bundled questionnaires (every question answered, multiple choice ~2 ticks, every
+open question answered), then times, for each campaign, a full ``analyze_campaign`` and one bare
+``SELECT question_id, option_id, count(*) … GROUP BY`` over the same answers, and prints a table
+with the peak RSS of the process that ran the analysis (a fresh process per measurement, so the
+figure is the analysis's own, not the filling's).
+
+Targets: the full analysis of 100,000 respondents ≤ 2 s and ≤ 1.5 × the bare GROUP BY, on both
+databases; memory that does not grow with the number of respondents.
+
+    .venv/bin/python benchmarks/analysis.py            # 1k, 10k, 100k on SQLite and PostgreSQL
+    .venv/bin/python benchmarks/analysis.py --quick    # 1k only (smoke run)
+    .venv/bin/python benchmarks/analysis.py --no-postgres
+
+PostgreSQL: a database ``anketa_bench_<random>`` is created on the server of ``--postgres``
+(default postgresql+psycopg://postgres@127.0.0.1:5432/test) and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SECRET_KEY", "benchmark")
+
+import numpy as np  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SIZES = (1_000, 10_000, 100_000)
+ROLE_SHARES = {"teachers": 0.1, "students": 0.5, "parents": 0.4}
+CHUNK = 5_000  # respondents generated and inserted at a time (bounded memory while filling)
+REPEATS = 3
+BARE_SQL = (
+    "SELECT question_id, option_id, count(*) FROM answer "
+    "WHERE campaign_id = :campaign GROUP BY question_id, option_id"
+)
+
+
+def _app(database_url: str):
+    from app import create_app
+
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "benchmark"}
+    )
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """Create a throw-away database on the server; drop it afterwards."""
+    url = make_url(server_url)
+    name = f"anketa_bench_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class Filler:
+    """Writes synthetic responses straight into the tables (executemany / COPY)."""
+
+    def __init__(self, connection, dialect: str) -> None:
+        self.connection = connection  # a DB-API connection
+        self.dialect = dialect
+        cursor = connection.cursor()
+        cursor.execute("SELECT coalesce(max(id), 0) FROM response")
+        self.next_response = cursor.fetchone()[0] + 1
+        cursor.execute("SELECT coalesce(max(id), 0) FROM answer")
+        self.next_answer = cursor.fetchone()[0] + 1
+        cursor.close()
+        self.rng = np.random.default_rng(12345)
+
+    def _write(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        cursor = self.connection.cursor()
+        if self.dialect == "postgresql":
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        cursor.close()
+
+    def fill(self, campaign_id: int, role: str, questionnaire, n: int) -> int:
+        """Insert ``n`` responses of a role; return the number of answer rows written."""
+        written = 0
+        questions = [
+            (q.id, q.type, np.array([o.id for o in q.options], dtype=np.int64))
+            for q in questionnaire.questions
+        ]
+        for start in range(0, n, CHUNK):
+            m = min(CHUNK, n - start)
+            ids = np.arange(self.next_response, self.next_response + m, dtype=np.int64)
+            self.next_response += m
+            submitted = "2025-03-01 10:00:00+00:00"
+            self._write(
+                "response",
+                ("id", "campaign_id", "questionnaire_id", "role", "submission_id", "source",
+                 "submitted_at"),
+                [(int(i), campaign_id, questionnaire.id, role, f"bench-{i}", "bench", submitted)
+                 for i in ids],
+            )  # fmt: skip
+            parts: list[tuple[np.ndarray, int, np.ndarray | None]] = []
+            for qid, qtype, options in questions:
+                if qtype == "single":
+                    weights = np.linspace(2.0, 1.0, len(options))
+                    chosen = self.rng.choice(options, size=m, p=weights / weights.sum())
+                    parts.append((ids, qid, chosen))
+                elif qtype == "multiple":
+                    ticked = self.rng.random((m, len(options))) < 0.3
+                    none = ~ticked.any(axis=1)
+                    ticked[none, self.rng.integers(0, len(options), none.sum())] = True
+                    rows, cols = np.nonzero(ticked)
+                    parts.append((ids[rows], qid, options[cols]))
+                else:
+                    parts.append((ids, qid, None))
+            answer_rows = []
+            for response_ids, qid, option_ids in parts:
+                if option_ids is None:
+                    answer_rows += [(int(r), campaign_id, qid, None, "Синтетична відповідь")
+                                    for r in response_ids]  # fmt: skip
+                else:
+                    answer_rows += [
+                        (int(r), campaign_id, qid, int(o), None)
+                        for r, o in zip(response_ids.tolist(), option_ids.tolist(), strict=True)
+                    ]
+            first = self.next_answer
+            self.next_answer += len(answer_rows)
+            self._write(
+                "answer",
+                ("id", "response_id", "campaign_id", "question_id", "option_id", "text"),
+                [(first + k, *row) for k, row in enumerate(answer_rows)],
+            )
+            written += len(answer_rows)
+            self.connection.commit()
+        return written
+
+
+def prepare(database_url: str, sizes: tuple[int, ...]) -> list[dict]:
+    """Migrate, load the library and fill one campaign per size; return their descriptions."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+    from app.models import Campaign, Direction, Questionnaire, RespondentLink, School
+    from app.surveys.definitions import load_questionnaires
+
+    app = _app(database_url)
+    campaigns = []
+    with app.app_context():
+        upgrade()
+        load_questionnaires()
+        direction = Direction.library("assessment-system")
+        assert direction is not None
+        questionnaires = {role: Questionnaire.latest(direction.id, role) for role in ROLE_SHARES}
+        for size in sizes:
+            school = School(slug=f"bench-{size}", name=f"Школа {size}")
+            campaign = Campaign(
+                school=school, direction=direction, academic_year="2024-2025",
+                title=f"Бенчмарк {size}",
+            )  # fmt: skip
+            for role, questionnaire in questionnaires.items():
+                campaign.links.append(RespondentLink(role=role, questionnaire=questionnaire))
+            db.session.add(campaign)
+            db.session.commit()
+            raw = db.engine.raw_connection()
+            try:
+                filler = Filler(raw.driver_connection, db.engine.dialect.name)
+                started = time.perf_counter()
+                answers = sum(
+                    filler.fill(campaign.id, role, questionnaires[role], round(size * share))
+                    for role, share in ROLE_SHARES.items()
+                )
+                filled = time.perf_counter() - started
+            finally:
+                raw.close()
+            campaigns.append(
+                {"size": size, "campaign": campaign.id, "answers": answers, "fill_s": filled}
+            )
+            print(f"  filled {size:>7,} respondents, {answers:>9,} answers in {filled:5.1f} s",
+                  flush=True)  # fmt: skip
+        with db.engine.connect() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+            else:
+                conn.execute(text("ANALYZE"))
+                conn.commit()
+        db.engine.dispose()
+    return campaigns
+
+
+def measure(database_url: str, campaign_id: int) -> dict:
+    """Time the full analysis and the bare GROUP BY (median of REPEATS, after one warm-up)."""
+    from app.extensions import db
+    from app.models import Campaign
+    from app.results.service import analyze_campaign
+
+    app = _app(database_url)
+    with app.app_context():
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        campaign = db.session.get(Campaign, campaign_id)
+        analyze_campaign(campaign)  # warm-up: caches, imports, the first permutation test
+        full, bare = [], []
+        for _ in range(REPEATS):
+            db.session.expire_all()
+            campaign = db.session.get(Campaign, campaign_id)
+            started = time.perf_counter()
+            analysis = analyze_campaign(campaign)
+            full.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            db.session.execute(text(BARE_SQL), {"campaign": campaign_id}).all()
+            bare.append(time.perf_counter() - started)
+        respondents = sum(analysis.respondents.values())
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        db.engine.dispose()
+    return {
+        "respondents": respondents,
+        "full_s": statistics.median(full),
+        "bare_s": statistics.median(bare),
+        "peak_rss_mb": rss_after / 1024,
+        "rss_before_mb": rss_before / 1024,
+    }
+
+
+def run_measure_process(database_url: str, campaign_id: int) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--measure", database_url, str(campaign_id)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def bench(label: str, database_url: str, sizes: tuple[int, ...]) -> list[dict]:
+    print(f"{label}: filling…", flush=True)
+    rows = []
+    for item in prepare(database_url, sizes):
+        result = run_measure_process(database_url, item["campaign"])
+        rows.append({"database": label, **item, **result})
+    return rows
+
+
+def report(rows: list[dict]) -> bool:
+    print()
+    header = (
+        f"{'database':<11}{'respondents':>12}{'answers':>11}{'analysis s':>12}"
+        f"{'GROUP BY s':>12}{'ratio':>7}{'peak RSS MB':>13}  target"
+    )
+    print(header)
+    print("-" * len(header))
+    all_met = True
+    for row in rows:
+        ratio = row["full_s"] / row["bare_s"] if row["bare_s"] else float("inf")
+        target = ""
+        if row["size"] >= 100_000:
+            met = row["full_s"] <= 2.0 and ratio <= 1.5
+            all_met &= met
+            target = "met" if met else "MISSED (≤ 2 s and ≤ 1.5 × GROUP BY)"
+        print(
+            f"{row['database']:<11}{row['respondents']:>12,}{row['answers']:>11,}"
+            f"{row['full_s']:>12.3f}{row['bare_s']:>12.3f}{ratio:>7.2f}"
+            f"{row['peak_rss_mb']:>13.1f}  {target}"
+        )
+    return all_met
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 respondents only")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--measure", nargs=2, metavar=("DATABASE_URL", "CAMPAIGN"),
+                        help=argparse.SUPPRESS)  # fmt: skip
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure[0], int(args.measure[1]))))
+        return
+    sizes = SIZES[:1] if args.quick else SIZES
+    rows: list[dict] = []
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            rows += bench("SQLite", f"sqlite:///{folder}/bench.db", sizes)
+    if not args.no_postgres:
+        with postgres_database(args.postgres) as url:
+            rows += bench("PostgreSQL", url, sizes)
+    met = report(rows)
+    if any(row["size"] >= 100_000 for row in rows):
+        print("\nTargets met." if met else "\nTarget missed: see the table.")
+
+
+if __name__ == "__main__":
+    main()
