@@ -219,6 +219,13 @@ BAD_INPUT = {
     "unknown command": (["frobnicate"], "frobnicate"),
     "unknown subcommand": (["campaigns", "destroy"], "destroy"),
     "demo bad seed": (["demo", "--seed", "abc"], "abc"),
+    # The other areas' commands, on a campaign that does not exist.
+    "analyze unknown campaign": (["analyze", "999999", "--json"], "999999"),
+    "analyze campaign not a number": (["analyze", "abc"], "abc"),
+    "report unknown campaign": (["report", "999999", "-o", "/tmp/never.docx"], "999999"),
+    "texts unknown campaign": (["texts", "show", "999999"], "999999"),
+    "level unknown campaign": (["level", "clear", "999999"], "999999"),
+    "questionnaires missing path": (["questionnaires", "check", "/no/such/dir"], "/no/such/dir"),
 }
 
 
