@@ -129,3 +129,16 @@ def test_staff_forms_are_still_protected_globally(client, member):
     response = client.post("/login", data={"email": member.email, "password": factories.PASSWORD})
     assert response.status_code == 400
     assert "Сторінка застаріла" in response.get_data(as_text=True)
+
+
+def test_https_post_needs_no_referer(client, link):
+    """Browsers send no Referer (our policy is no-referrer); the form must not depend on it."""
+    https = "https://localhost"
+    csrf_token, submission_id = form_tokens(client.get(f"/s/{link.token}", base_url=https).text)
+    response = client.post(
+        f"/s/{link.token}",
+        base_url=https,
+        data={**ANSWERS, "csrf_token": csrf_token, "submission_id": submission_id},
+    )
+    assert response.status_code == 303
+    assert count(Response) == 1
