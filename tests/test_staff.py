@@ -323,6 +323,8 @@ def test_sheet_is_a_printable_a4_page(member_client, campaign):
     for link in campaign.links:
         assert f"/campaigns/{campaign.id}/qr/{link.role}.svg" in page
         assert f"http://localhost/s/{link.token}" in page
+    for heading in ("Анкета для вчителів", "Анкета для учнів", "Анкета для батьків"):
+        assert f"<h2>{heading}</h2>" in page
     assert "Відскануйте код камерою телефону" in page
     assert "анонімна" in page
     assert "5 хвилин" in page
