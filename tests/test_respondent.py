@@ -95,8 +95,9 @@ def test_form_renders_every_question_as_a_fieldset(client, students):
         assert f'<input type="radio" name="q-grade" value="{value}"' in page
     for value in ("teacher", "class_teacher", "site"):
         assert f'<input type="checkbox" name="q-sources" value="{value}"' in page
-    # Single choice carries its instruction; multiple choice the default one; required in text.
-    assert "Виберіть лише один варіант." in page and "Виберіть усе, що підходить." in page
+    # The instruction comes from the questionnaire (only "clear" has one); required in text.
+    assert '<span class="i">Виберіть лише один варіант.</span>' in page
+    assert page.count('<span class="i">') == 1
     assert page.count("(обов'язкове)") == 2  # grade and clear; sources and access optional
     assert '<button type="submit">Надіслати</button>' in page
     issued_submission_id(page)

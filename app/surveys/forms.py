@@ -47,17 +47,6 @@ def field_name(question: Question) -> str:
     return f"{FIELD_PREFIX}{question.key}"
 
 
-def default_instruction(question: Question) -> str | None:
-    """Return the question's instruction, or the usual one for its type when it has none."""
-    if question.instruction:
-        return question.instruction
-    if question.type == QuestionType.SINGLE:
-        return _("Виберіть лише один варіант.")
-    if question.type == QuestionType.MULTIPLE:
-        return _("Виберіть усе, що підходить.")
-    return None
-
-
 class RespondentForm(FlaskForm):
     """Base class of every questionnaire's form (see ``respondent_form_class``)."""
 

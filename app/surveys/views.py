@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from app.extensions import csrf
 from app.models import RespondentLink
-from app.surveys.forms import RespondentForm, default_instruction, respondent_form_class
+from app.surveys.forms import RespondentForm, respondent_form_class
 from app.surveys.service import (
     CampaignNotOpen,
     InvalidAnswers,
@@ -43,9 +43,7 @@ def _not_open(link: RespondentLink, status: str, code: int) -> tuple[str, int]:
 
 
 def _form_page(link: RespondentLink, form: RespondentForm, code: int = 200) -> tuple[str, int]:
-    return render_template(
-        "respondent/form.html", link=link, form=form, instruction=default_instruction
-    ), code
+    return render_template("respondent/form.html", link=link, form=form), code
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
