@@ -7,11 +7,11 @@ broken rule and commits on success. Views and CLI commands only translate input 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.errors import AnketaError, NotFound
@@ -22,6 +22,7 @@ from app.models import (
     Questionnaire,
     RespondentLink,
     RespondentRole,
+    Response,
     School,
     StaffRole,
     User,
@@ -249,6 +250,23 @@ def campaigns_for(user: User) -> list[Campaign]:
     if not user.is_admin:
         query = query.where(Campaign.school_id == user.school_id)
     return list(db.session.scalars(query))
+
+
+def response_counts_by_campaign(campaigns: Sequence[Campaign]) -> dict[int, dict[str, int]]:
+    """Return {campaign id: {role: responses}} for many campaigns in one GROUP BY query.
+
+    Every role is present for every campaign (0 when nobody answered).
+    """
+    counts = {campaign.id: dict.fromkeys(ROLE_ORDER, 0) for campaign in campaigns}
+    if counts:
+        rows = db.session.execute(
+            select(Response.campaign_id, Response.role, func.count(Response.id))
+            .where(Response.campaign_id.in_(counts))
+            .group_by(Response.campaign_id, Response.role)
+        )
+        for campaign_id, role, n in rows:
+            counts[campaign_id][role] = n
+    return counts
 
 
 def get_campaign(campaign_id: int) -> Campaign:

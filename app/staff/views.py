@@ -64,7 +64,12 @@ def index() -> Any:
 @bp.route("/campaigns/")
 @login_required
 def campaigns() -> Any:
-    return render_template("staff/campaigns.html", campaigns=services.campaigns_for(current_user))
+    campaigns = services.campaigns_for(current_user)
+    return render_template(
+        "staff/campaigns.html",
+        campaigns=campaigns,
+        counts=services.response_counts_by_campaign(campaigns),
+    )
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
