@@ -467,7 +467,8 @@ def test_every_failure_is_a_report_error(analysis, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(charts, "pie_chart", broken)
+    charts.clear_cache()
+    monkeypatch.setattr(charts, "_pie", broken)
     with pytest.raises(ReportError, match="Не вдалося сформувати довідку"):
         build_report(analysis, ReportTexts())
 
@@ -476,3 +477,16 @@ def test_document_is_small(analysis):
     data = build_report(analysis, ReportTexts())
     assert len(data) < 6 * 40_000  # six charts, a few dozen KB each
     assert re.match(rb"PK\x03\x04", data)
+
+
+def test_charts_drawn_in_processes_give_the_same_document(analysis):
+    from app.reports import charts
+
+    charts.clear_cache()
+    parallel_stats, serial_stats = ReportStats(), ReportStats()
+    parallel = reopen(build_report(analysis, ReportTexts(), parallel_stats, chart_workers=2))
+    charts.clear_cache()
+    serial = reopen(build_report(analysis, ReportTexts(), serial_stats, chart_workers=1))
+    assert texts_of(parallel) == texts_of(serial)
+    assert parallel_stats.pictures == serial_stats.pictures == 6
+    assert parallel_stats.chart_bytes == serial_stats.chart_bytes

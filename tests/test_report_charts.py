@@ -82,3 +82,25 @@ def test_pyplot_is_never_imported():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert completed.stdout.strip() == "ok", completed.stderr
+
+
+def test_render_all_in_worker_processes_matches_serial_drawing():
+    specs = [
+        charts.ChartSpec.of("pie" if i % 2 else "bar", DEGREE, [10.0 + i, 20.0, 30.0, 40.0 - i])
+        for i in range(charts.PARALLEL_MIN_CHARTS + 2)
+    ]
+    specs.append(specs[0])  # a repeated chart is drawn once
+    charts.clear_cache()
+    parallel = charts.render_all(specs, workers=2)
+    charts.clear_cache()
+    serial = charts.render_all(specs, workers=1)
+    assert parallel == serial
+    assert parallel[-1] == parallel[0]
+    assert len(set(parallel)) == len(specs) - 1
+    cached = charts.render_all(specs, workers=2)
+    assert all(a is b for a, b in zip(cached, serial, strict=True))
+
+
+def test_unknown_chart_kind():
+    with pytest.raises(charts.ChartError):
+        charts.ChartSpec.of("donut", ["a"], [1.0])

@@ -11,7 +11,7 @@ formatted the Ukrainian way.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
@@ -65,16 +65,20 @@ class ReportStats:
 
 
 def build_report(
-    analysis: CampaignAnalysis, texts: ReportTexts | None = None, stats: ReportStats | None = None
+    analysis: CampaignAnalysis,
+    texts: ReportTexts | None = None,
+    stats: ReportStats | None = None,
+    chart_workers: int = 1,
 ) -> bytes:
     """Return the довідка for a campaign's analysis as .docx bytes.
 
     ``texts`` are the working group's texts (empty texts give generated defaults); ``stats``,
-    if given, is filled with what the build did. Raises ReportError for anything that goes
-    wrong (the message is in Ukrainian).
+    if given, is filled with what the build did; ``chart_workers`` > 1 draws the charts in
+    that many processes. Raises ReportError for anything that goes wrong (the message is in
+    Ukrainian).
     """
     try:
-        builder = _Builder(analysis, texts or ReportTexts(), stats or ReportStats())
+        builder = _Builder(analysis, texts or ReportTexts(), stats or ReportStats(), chart_workers)
         return builder.build()
     except ReportError:
         raise
@@ -201,10 +205,14 @@ def _option_label(text: str) -> str:
 
 
 class _Builder:
-    def __init__(self, analysis: CampaignAnalysis, texts: ReportTexts, stats: ReportStats):
+    def __init__(
+        self, analysis: CampaignAnalysis, texts: ReportTexts, stats: ReportStats, workers: int
+    ):
         self.analysis = analysis
         self.texts = texts
         self.stats = stats
+        self.workers = workers
+        self.pngs: dict[tuple[str, str], bytes] = {}
         self.document: DocumentObject = Document()
         self.list_ids: dict[str, int] = {}
         self.printed_gaps: set[tuple[str, str, str]] = set()
@@ -212,6 +220,7 @@ class _Builder:
     # The document ------------------------------------------------------------------------
 
     def build(self) -> bytes:
+        self._draw_charts()
         self.list_ids = styles.apply_page_and_styles(self.document)
         styles.add_page_number_header(self.document)
         self._properties()
@@ -226,6 +235,22 @@ class _Builder:
         buffer = BytesIO()
         self.document.save(buffer)
         return buffer.getvalue()
+
+    def _draw_charts(self) -> None:
+        """Draw every chart up front (in parallel when allowed); the sections insert them."""
+        questions = charted_questions(self.analysis)
+        specs = [
+            charts.ChartSpec.of(
+                "bar" if q.type == "multiple" else "pie",
+                [option.text for option in q.options],
+                [option.percent for option in q.options],
+            )
+            for q in questions
+        ]
+        started = time.perf_counter()
+        pngs = charts.render_all(specs, self.workers)
+        self.stats.chart_seconds += time.perf_counter() - started
+        self.pngs = {(q.role, q.key): png for q, png in zip(questions, pngs, strict=True)}
 
     def _properties(self) -> None:
         info = self.analysis.campaign
@@ -424,14 +449,7 @@ class _Builder:
         return caption
 
     def _chart(self, question: QuestionResult) -> None:
-        labels = [option.text for option in question.options]
-        percents = [option.percent for option in question.options]
-        started = time.perf_counter()
-        draw: Callable[[Sequence[str], Sequence[float | None]], bytes] = (
-            charts.bar_chart if question.type == "multiple" else charts.pie_chart
-        )
-        png = draw(labels, percents)
-        self.stats.chart_seconds += time.perf_counter() - started
+        png = self.pngs[(question.role, question.key)]
         self.stats.chart_bytes += len(png)
         self.stats.pictures += 1
         paragraph = self._paragraph(style=styles.FIGURE)

@@ -10,9 +10,13 @@ DejaVu Sans (bundled with matplotlib), which has Cyrillic.
 
 from __future__ import annotations
 
+import multiprocessing
 import textwrap
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from functools import lru_cache
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from io import BytesIO
 from math import cos, radians, sin
 from typing import Any
@@ -49,8 +53,29 @@ SMALL_SLICE = 6.0  # % — smaller slices get their label outside, with a leader
 PALETTE_COLOURS = 64
 
 
+CACHE_SIZE = 512  # charts (~15 KB each)
+PARALLEL_MIN_CHARTS = 8  # fewer charts are not worth starting worker processes
+
+
 class ChartError(Exception):
     """The data cannot be drawn (mismatched lengths, negative values)."""
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """What one chart shows: ``kind`` "pie" (single choice) or "bar" (multiple choice), the
+    option texts in the question's order and their percentages."""
+
+    kind: str
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+
+    @classmethod
+    def of(cls, kind: str, labels: Sequence[str], percents: Sequence[float | None]) -> ChartSpec:
+        """Return a checked spec; raises ChartError for an unknown kind or bad values."""
+        if kind not in ("pie", "bar"):
+            raise ChartError(f"unknown chart kind {kind!r}")
+        return cls(kind, tuple(labels), tuple(_check(labels, percents)))
 
 
 def _wrap(text: str, width: int) -> str:
@@ -83,15 +108,76 @@ def _check(labels: Sequence[str], percents: Sequence[float | None]) -> list[floa
     return values
 
 
-@lru_cache(maxsize=512)
+_cache: OrderedDict[ChartSpec, bytes] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _draw(spec: ChartSpec) -> bytes:
+    return _pie(spec.labels, spec.values) if spec.kind == "pie" else _bar(spec.labels, spec.values)
+
+
+def _remember(spec: ChartSpec, png: bytes) -> None:
+    with _cache_lock:
+        _cache[spec] = png
+        _cache.move_to_end(spec)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def _recall(spec: ChartSpec) -> bytes | None:
+    with _cache_lock:
+        png = _cache.get(spec)
+        if png is not None:
+            _cache.move_to_end(spec)
+        return png
+
+
 def _cached(kind: str, labels: tuple[str, ...], values: tuple[float, ...]) -> bytes:
     """Draw a chart once per content: a closed campaign's довідка is downloaded many times."""
-    return _pie(labels, values) if kind == "pie" else _bar(labels, values)
+    spec = ChartSpec(kind, labels, values)
+    png = _recall(spec)
+    if png is None:
+        png = _draw(spec)
+        _remember(spec, png)
+    return png
 
 
 def clear_cache() -> None:
     """Forget the cached charts (benchmarks measure cold rendering)."""
-    _cached.cache_clear()
+    with _cache_lock:
+        _cache.clear()
+
+
+def render_all(specs: Sequence[ChartSpec], workers: int = 1) -> list[bytes]:
+    """Return the PNG of every spec, in order; cached charts are reused.
+
+    With ``workers`` > 1 and enough charts to draw, they are drawn in that many forked worker
+    processes (matplotlib holds the GIL, so threads would not help); where ``fork`` is not
+    available, or a worker fails to start, they are drawn here, one after another.
+    """
+    known = {spec: png for spec in specs if (png := _recall(spec)) is not None}
+    missing = list(dict.fromkeys(spec for spec in specs if spec not in known))
+    drawn: dict[ChartSpec, bytes] = {}
+    if workers > 1 and len(missing) >= PARALLEL_MIN_CHARTS:
+        drawn = _draw_in_processes(missing, workers)
+    for spec in missing:
+        if spec not in drawn:
+            drawn[spec] = _draw(spec)
+        _remember(spec, drawn[spec])
+    return [known.get(spec) or drawn[spec] for spec in specs]
+
+
+def _draw_in_processes(specs: list[ChartSpec], workers: int) -> dict[ChartSpec, bytes]:
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform
+        return {}
+    chunk = -(-len(specs) // workers)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return dict(zip(specs, pool.map(_draw, specs, chunksize=chunk), strict=True))
+    except (OSError, RuntimeError):  # cannot fork (resource limits): draw in this process
+        return {}
 
 
 # Layout in inches (the figure's dpi_scale_trans): no Axes, no Legend objects. A chart is a
@@ -134,7 +220,8 @@ def pie_chart(labels: Sequence[str], percents: Sequence[float | None]) -> bytes:
     and the legend repeats it. Options with 0 % stay in the legend. Raises ChartError for
     mismatched or negative values.
     """
-    return _cached("pie", tuple(labels), tuple(_check(labels, percents)))
+    spec = ChartSpec.of("pie", labels, percents)
+    return _cached(spec.kind, spec.labels, spec.values)
 
 
 def _pie(labels: Sequence[str], values: Sequence[float]) -> bytes:
@@ -231,7 +318,8 @@ def bar_chart(labels: Sequence[str], percents: Sequence[float | None]) -> bytes:
     and its percentage at the end of the bar; percents may sum above 100. Raises ChartError for
     mismatched or negative values.
     """
-    return _cached("bar", tuple(labels), tuple(_check(labels, percents)))
+    spec = ChartSpec.of("bar", labels, percents)
+    return _cached(spec.kind, spec.labels, spec.values)
 
 
 def _bar(labels: Sequence[str], values: Sequence[float]) -> bytes:

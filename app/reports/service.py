@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+
+from flask import current_app
 
 from app.models import Campaign
 from app.reports.builder import ReportStats, build_report
@@ -17,7 +20,23 @@ def campaign_report(campaign: Campaign, stats: ReportStats | None = None) -> byt
 
     Raises ReportError if the document cannot be built or the stored texts are malformed.
     """
-    return build_report(analyze_campaign(campaign), load_texts(campaign), stats)
+    return build_report(
+        analyze_campaign(campaign), load_texts(campaign), stats, chart_workers=chart_workers()
+    )
+
+
+def chart_workers() -> int:
+    """Return how many processes draw the charts: ``ANKETA_REPORT_CHART_WORKERS`` (config or
+    environment), by default 2 on a machine with several cores, else 1."""
+    configured = current_app.config.get("ANKETA_REPORT_CHART_WORKERS") or os.environ.get(
+        "ANKETA_REPORT_CHART_WORKERS"
+    )
+    if configured not in (None, ""):
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            return 1
+    return 2 if (os.cpu_count() or 1) > 1 else 1
 
 
 def _slug(text: str) -> str:
