@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -33,6 +33,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # CLI commands and background work speak Ukrainian
+        return "uk"
     return request.accept_languages.best_match(SUPPORTED_LOCALES) or "uk"
 
 

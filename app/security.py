@@ -16,8 +16,11 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        # The respondent token is in the URL: never send it anywhere as a referrer.
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
         if request.blueprint == "respondent":
+            # The respondent token is in the URL: never send it anywhere as a referrer.
+            response.headers.setdefault("Referrer-Policy", "no-referrer")
             response.headers.setdefault("Cache-Control", "no-store")
+        else:
+            # Staff forms over HTTPS need a same-origin Referer for Flask-WTF's strict check.
+            response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

@@ -38,7 +38,44 @@ def test_security_headers(client):
     assert response.status_code == 200
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_login_over_https_with_csrf_on(migrated_database):
+    """Browsers send a same-origin Referer on staff pages, so the strict HTTPS check passes."""
+    import re
+
+    from app import create_app
+    from tests import factories
+    from tests.conftest import _empty_all_tables, _test_config
+
+    app = create_app({**_test_config(migrated_database), "WTF_CSRF_ENABLED": True})
+    with app.app_context():
+        try:
+            user = factories.make_user("https@a.ua", role="admin")
+            client = app.test_client()
+            page = client.get("/login", base_url="https://localhost")
+            assert page.headers["Referrer-Policy"] == "same-origin"
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(True))
+            response = client.post(
+                "/login",
+                base_url="https://localhost",
+                headers={"Referer": "https://localhost/login"},
+                data={
+                    "csrf_token": token.group(1),
+                    "email": user.email,
+                    "password": factories.PASSWORD,
+                },
+            )
+            assert response.status_code == 302
+        finally:
+            _empty_all_tables()
+
+
+def test_gettext_outside_a_request_speaks_ukrainian(app):
+    from flask_babel import gettext
+
+    assert gettext("Кампанії") == "Кампанії"
 
 
 def test_login_and_logout(client, member):
