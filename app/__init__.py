@@ -53,7 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
 
     from app import api, auth, errors, health, request_log, security
+    from app.builder import views as builder_views
     from app.cli import register_commands
+    from app.imports import views as import_views
     from app.reports import views as report_views
     from app.staff import views as staff_views
     from app.surveys import views as survey_views
@@ -64,6 +66,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(report_views.bp)
+    app.register_blueprint(builder_views.bp)
+    app.register_blueprint(import_views.bp)
     errors.register(app)
     security.register(app)
     request_log.register(app)

@@ -1,0 +1,7 @@
+"""Builder pages (staff)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("builder", __name__)

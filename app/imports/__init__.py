@@ -1,0 +1,1 @@
+"""Bringing in answers collected elsewhere (Google Forms CSV, generic CSV)."""

@@ -1,0 +1,7 @@
+"""Import pages (staff)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__)
