@@ -98,6 +98,27 @@ def test_campaigns_create_default_base_url_and_title(runner, school, library):
     )
 
 
+def test_campaigns_list(runner, school, library):
+    assert runner.invoke(args=["campaigns", "list"]).output == "Кампаній немає.\n"
+    direction, questionnaires = library
+    older = factories.make_campaign(school, direction, questionnaires, year="2023-2024")
+    newer = factories.make_campaign(school, direction, questionnaires, year="2024-2025")
+    other = factories.make_campaign(
+        factories.make_school("school-b", "Ліцей №2"), direction, questionnaires
+    )
+    factories.make_responses(newer, "parents", [({"understand": "full"}, 2)])
+    result = runner.invoke(args=["campaigns", "list", "--school", "school-a"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"{newer.id}\tschool-a\t2024-2025\tСамооцінювання 2024-2025\t"
+        "teachers 0, students 0, parents 2",
+        f"{older.id}\tschool-a\t2023-2024\tСамооцінювання 2023-2024\t"
+        "teachers 0, students 0, parents 0",
+    ]
+    everything = runner.invoke(args=["campaigns", "list"]).output
+    assert f"{other.id}\tschool-b\t" in everything and len(everything.splitlines()) == 3
+
+
 def test_init_creates_the_first_admin_once(runner):
     first = runner.invoke(args=["init"])
     assert first.exit_code == 0, first.output
@@ -190,6 +211,7 @@ BAD_INPUT = {
         ],
         "Напрям «nope» не знайдено",
     ),
+    "list unknown school": (["campaigns", "list", "--school", "nope"], "Заклад «nope»"),
     "campaign missing option": (["campaigns", "create", "--school", "school-a"], "--direction"),
     "bad role": ([*USER, "a@a.ua", "--role", "janitor", "--password-stdin"], "Невідома роль"),
     "duplicate email": (

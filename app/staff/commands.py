@@ -17,8 +17,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import StaffRole, User
+from app.models import Direction, StaffRole, User
 from app.staff import services
+from app.staff.demo import DEMO_DIRECTION, create_demo
 
 COMMANDS: list[click.Command] = []
 
@@ -31,16 +32,11 @@ def _base_url() -> str:
 
 
 def _load_library() -> None:
-    """Load the bundled questionnaires if the loader is installed; say what happened."""
-    try:
-        from app.surveys.definitions import load_questionnaires
-    except ImportError:
-        click.echo("Примітка: завантажувач анкет ще не встановлено — бібліотеку анкет пропущено.")
-        return
+    """Load (or refresh) the bundled questionnaires and print the loader's totals line."""
+    from app.surveys.definitions import load_questionnaires
+
     summary = load_questionnaires()
-    # The loader prints one line per file and then the totals; init only needs the totals.
-    lines = summary.lines() if hasattr(summary, "lines") else [str(summary)]
-    click.echo(f"Бібліотека анкет: {lines[-1]}")
+    click.echo(f"Бібліотека анкет: {summary.lines()[-1]}")
 
 
 def _login_block(lines: list[str]) -> None:
@@ -163,6 +159,25 @@ def create_campaign_command(
         click.echo(f"{link.role}: {services.respondent_url(_base_url(), link.token)}")
 
 
+@campaigns_group.command("list", help="Показати кампанії: id, заклад, рік, кількість відповідей.")
+@click.option("--school", "school_slug", help="Лише кампанії цього закладу.")
+@with_appcontext
+def list_campaigns_command(school_slug: str | None) -> None:
+    """Print one line per campaign (newest first), optionally of one school."""
+    school = services.get_school(school_slug) if school_slug else None
+    campaigns = services.list_campaigns(school)
+    if not campaigns:
+        click.echo("Кампаній немає.")
+        return
+    counts = services.response_counts_by_campaign(campaigns)
+    for campaign in campaigns:
+        figures = ", ".join(f"{role} {n}" for role, n in counts[campaign.id].items())
+        click.echo(
+            f"{campaign.id}\t{campaign.school.slug}\t{campaign.academic_year}\t"
+            f"{campaign.title}\t{figures}"
+        )
+
+
 @click.command(
     "demo", help="Додати позначений демонстраційний заклад із двома кампаніями й відповідями."
 )
@@ -170,9 +185,6 @@ def create_campaign_command(
 @with_appcontext
 def demo_command(seed: int) -> None:
     """Add a clearly marked demo school with two campaigns of synthetic responses."""
-    from app.models import Direction
-    from app.staff.demo import DEMO_DIRECTION, create_demo
-
     if Direction.library(DEMO_DIRECTION) is None:
         _load_library()
     summary = create_demo(seed)

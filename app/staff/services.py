@@ -240,16 +240,25 @@ def create_campaign_for(
     return create_campaign(school, direction_code, academic_year, title, opens_on, closes_on)
 
 
-def campaigns_for(user: User) -> list[Campaign]:
-    """Return the campaigns the user may see (all for an admin), newest first."""
+def list_campaigns(school: School | None = None) -> list[Campaign]:
+    """Return the campaigns of a school (every school's when None), newest first."""
     query = (
         select(Campaign)
         .options(selectinload(Campaign.school), selectinload(Campaign.direction))
         .order_by(Campaign.academic_year.desc(), Campaign.created_at.desc(), Campaign.id.desc())
     )
-    if not user.is_admin:
-        query = query.where(Campaign.school_id == user.school_id)
+    if school is not None:
+        query = query.where(Campaign.school_id == school.id)
     return list(db.session.scalars(query))
+
+
+def campaigns_for(user: User) -> list[Campaign]:
+    """Return the campaigns the user may see (all for an admin, none without a school)."""
+    if user.is_admin:
+        return list_campaigns()
+    if user.school is None:
+        return []
+    return list_campaigns(user.school)
 
 
 def response_counts_by_campaign(campaigns: Sequence[Campaign]) -> dict[int, dict[str, int]]:
