@@ -221,7 +221,7 @@ def test_default_finding_in_the_seed_pattern(document):
 def test_multiple_choice_sorted_by_share_and_marked(document):
     text = full_text(document)
     assert (
-        "(можна обрати кілька варіантів) опитаних вчителів обрали: «від учителя-предметника» — "
+        "(можна обрати кілька варіантів) опитані вчителі обрали: «від учителя-предметника» — "
         f"93,5{NBSP}%, «від класного керівника» — 64,5{NBSP}%, «на сайті школи» — 38,7{NBSP}%."
     ) in text
     assert "6. Як здобувачі освіти дізнаються про критерії? (можна обрати кілька варіантів)" in text
@@ -289,7 +289,7 @@ def test_level_sentence(document, analysis):
 def test_generated_shortcomings_improvements_and_recommendations(document):
     paragraphs = document.paragraphs
     bullets = [p.text for p in paragraphs if p.style.name == "List Bullet"]
-    assert any("Розрив у сприйнятті між вчителів та учнів" in b for b in bullets)
+    assert any("Розрив у сприйнятті між вчителями та учнями" in b for b in bullets)
     assert any(f"46,5{NBSP}%" in b and "Вчителі мене підтримують" in b for b in bullets)
     dashes = [p.text for p in paragraphs if p.style.name == "List Dash"]
     assert dashes and dashes[-1].endswith(".") and all(d.endswith(";") for d in dashes[:-1])
@@ -490,3 +490,29 @@ def test_charts_drawn_in_processes_give_the_same_document(analysis):
     assert texts_of(parallel) == texts_of(serial)
     assert parallel_stats.pictures == serial_stats.pictures == 6
     assert parallel_stats.chart_bytes == serial_stats.chart_bytes
+
+
+def test_several_options_note_is_not_repeated():
+    question = QuestionDef(
+        "students", "s9", 9, "Інформацію про критерії я отримую... (можна обрати декілька "
+        "варіантів відповідей)", type="multiple", options=SOURCES, topic="informing",
+        instruction="Виберіть усе, що підходить.",
+    )  # fmt: skip
+    counts = {**COUNTS, ("students", "s9"): QuestionCounts(71, {"teacher": 60, "site": 5})}
+    analysis = analyze(
+        INFO,
+        DEFINITION,
+        (*QUESTIONS, question),
+        CampaignCounts(respondents=RESPONDENTS, questions=counts),
+    )
+    texts = texts_of(reopen(build_report(analysis)))
+    finding = next(t for t in texts if t.startswith("На питання «Інформацію про критерії"))
+    assert finding.count("кілька варіантів") == 1
+    assert finding.startswith(
+        "На питання «Інформацію про критерії я отримую» (можна обрати кілька варіантів) "
+        f"опитані учні обрали: «від учителя-предметника» — 84,5{NBSP}%"
+    )
+    assert (
+        "9. Інформацію про критерії я отримую... (можна обрати декілька варіантів відповідей) "
+        "Виберіть усе, що підходить." in texts
+    )

@@ -10,6 +10,7 @@ formatted the Ukrainian way.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -159,6 +160,15 @@ def _question_text(question: QuestionResult) -> str:
     return " ".join(question.text.split())
 
 
+_SEVERAL_NOTE = re.compile(r"\s*\([^()]*(?:кілька|декілька|можн)[^()]*\)\s*$", re.IGNORECASE)
+
+
+def _asked(question: QuestionResult) -> str:
+    """Return the question's text in «…» for a sentence, without a trailing «(можна обрати
+    кілька варіантів)» (the sentence says that itself)."""
+    return quoted_question(_SEVERAL_NOTE.sub("", _question_text(question)))
+
+
 # A lead phrase ending with one of these words runs straight into the figures
 # («… найчастіше це «від учителя» — 80,3 %»); any other lead gets a colon.
 _CONTINUING_WORDS = frozenset(
@@ -198,6 +208,10 @@ def _with_lead(lead: str, figures: str, multiple: bool) -> str:
     if last_word in _CONTINUING_WORDS:
         return f"{lead} {figures}{note}."
     return f"{lead}{note}: {figures}."
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _option_label(text: str) -> str:
@@ -409,7 +423,7 @@ class _Builder:
         if score is None or score.score is None:
             return
         parts = [
-            f"{role_names(role).genitive} — {format_percent(value)}"
+            f"{role_names(role).plural.lower()} — {format_percent(value)}"
             for role in ROLE_ORDER
             if (value := score.role_scores.get(role)) is not None
         ]
@@ -441,9 +455,11 @@ class _Builder:
             self._chart(question)
 
     def _caption(self, question: QuestionResult) -> str:
-        caption = f"{question.number}. {_sentence(_question_text(question))}"
-        if question.type == "multiple" and "кілька" not in caption.lower():
-            caption += f" ({MULTIPLE_NOTE})"
+        text = _question_text(question)
+        if question.type == "multiple" and "кілька" not in text.lower():
+            text += f" ({MULTIPLE_NOTE})"
+        # The seed's captions end as the form shows them: «…:» and «…(можна обрати…)» stay.
+        caption = f"{question.number}. {text if text.endswith((':', ')')) else _sentence(text)}"
         if question.instruction:
             caption += " " + _sentence(question.instruction)
         return caption
@@ -461,14 +477,10 @@ class _Builder:
         names = role_names(question.role)
         phrases: dict[str, Any] = dict(question.report_phrases or {})
         if question.answered == 0:
-            return (
-                f"На питання {quoted_question(_question_text(question))} "
-                f"{names.genitive} відповідей не надано."
-            )
+            return f"На питання {_asked(question)} {names.genitive} відповідей не надано."
         if question.type == "text" or not question.options:
             return (
-                f"На відкрите питання {quoted_question(_question_text(question))} надано "
-                f"{count_phrase(question.answered)}."
+                f"На відкрите питання {_asked(question)} надано {count_phrase(question.answered)}."
             )
         shown = [o for o in question.options if o.percent]
         if question.type == "multiple":
@@ -488,7 +500,7 @@ class _Builder:
                 return _sentence(
                     template.format(
                         figures=figures,
-                        question=quoted_question(_question_text(question)),
+                        question=_asked(question),
                         role=names.plural,
                         surveyed=names.surveyed_genitive,
                         answered=count_phrase(question.answered),
@@ -502,10 +514,11 @@ class _Builder:
         lead = phrases.get("lead")
         if isinstance(lead, str) and lead.strip():
             return _with_lead(lead, figures, question.type == "multiple")
-        asked = quoted_question(_question_text(question))
+        asked = _asked(question)
         if question.type == "multiple":
             return (
-                f"На питання {asked} ({MULTIPLE_NOTE}) {names.surveyed_genitive} обрали: {figures}."
+                f"На питання {asked} ({MULTIPLE_NOTE}) опитані {names.plural.lower()} обрали: "
+                f"{figures}."
             )
         first, *rest = shown
         sentence = (
@@ -521,15 +534,32 @@ class _Builder:
     # Key gaps ------------------------------------------------------------------------------
 
     def _gaps(self, gaps: Iterable[Gap]) -> None:
+        """One «Ключова розбіжність» paragraph per construct, naming every key pair of roles."""
+        by_construct: dict[str, list[Gap]] = {}
         for gap in gaps:
             ident = (gap.construct, gap.role_a, gap.role_b)
             if not gap.key or ident in self.printed_gaps:
                 continue
             self.printed_gaps.add(ident)
-            for text in self._gap_sentences(gap):
-                self._lead_paragraph("Ключова розбіжність:", text)
+            by_construct.setdefault(gap.construct, []).append(gap)
+        for construct_gaps in by_construct.values():
+            sentences = [s for gap in construct_gaps for s in self._gap_sentences(gap)]
+            if not sentences:
+                continue
+            lower = []
+            for gap in construct_gaps:
+                if gap.kind == "ordinal" and gap.difference_pp is not None:
+                    role = gap.role_b if gap.difference_pp >= 0 else gap.role_a
+                    if role not in lower:
+                        lower.append(role)
+            text = " ".join([sentences[0], *map(_capitalise, sentences[1:])])
+            if lower:
+                others = join_list([role_names(role).instrumental for role in lower])
+                text += f" Це питання варто обговорити з {others}."
+            self._lead_paragraph("Ключова розбіжність:", text)
 
     def _gap_sentences(self, gap: Gap) -> list[str]:
+        """Return «позитивно оцінюють A % вчителів і B % учнів; різниця …» sentences."""
         a, b = role_names(gap.role_a), role_names(gap.role_b)
         if gap.kind == "multiple":
             sentences = []
@@ -546,7 +576,6 @@ class _Builder:
             return sentences
         if gap.share_a is None or gap.share_b is None:
             return []
-        higher, lower = (a, b) if (gap.difference_pp or 0) >= 0 else (b, a)
         effect = (
             f", V Крамера {format_number(gap.effect_size, 2)}"
             if gap.effect_size is not None
@@ -556,8 +585,7 @@ class _Builder:
             f"позитивно оцінюють {format_percent(gap.share_a)} {a.genitive} і "
             f"{format_percent(gap.share_b)} {b.genitive}; різниця "
             f"{format_pp(gap.difference_pp or 0)}, статистично значуща"
-            f"{self._p(gap.p_value, effect)}. Оцінки {higher.genitive} помітно вищі, ніж "
-            f"{lower.genitive}: це питання варто обговорити з обома групами."
+            f"{self._p(gap.p_value, effect)}."
         ]
 
     @staticmethod
@@ -597,10 +625,10 @@ class _Builder:
             question = self._question_of(gap.role_b, gap.question_b) or self._question_of(
                 gap.role_a, gap.question_a
             )
-            topic = quoted_question(_question_text(question)) if question else ""
+            topic = _asked(question) if question else ""
             a, b = role_names(gap.role_a), role_names(gap.role_b)
             items.append(
-                f"Розрив у сприйнятті між {a.genitive} та {b.genitive}"
+                f"Розрив у сприйнятті між {a.instrumental} та {b.instrumental}"
                 + (f" щодо питання {topic}" if topic else "")
                 + f": {format_percent(gap.share_a)} проти {format_percent(gap.share_b)} "
                 f"позитивних відповідей (різниця {format_pp(gap.difference_pp or 0)})"
@@ -608,7 +636,7 @@ class _Builder:
         for question in self._weak_questions():
             items.append(
                 f"Низька частка позитивних відповідей {role_names(question.role).genitive} на "
-                f"питання {quoted_question(_question_text(question))}: "
+                f"питання {_asked(question)}: "
                 f"{format_percent(question.positive_share or 0)}"
             )
         for question in self._unknown_questions():
@@ -617,7 +645,7 @@ class _Builder:
             items.append(
                 f"{format_percent(question.unknown_share or 0)} "
                 f"{role_names(question.role).surveyed_genitive} відповіли {label} на питання "
-                f"{quoted_question(_question_text(question))}"
+                f"{_asked(question)}"
             )
         return items[:MAX_GENERATED_ITEMS]
 
@@ -684,7 +712,7 @@ class _Builder:
             subject = (
                 f"за темою «{titles[topic].strip().rstrip('.:')}»"
                 if topic in titles
-                else f"щодо питання {quoted_question(_question_text(question))}"
+                else f"щодо питання {_asked(question)}"
             )
             items.append(
                 f"посилити роботу {subject}: частка позитивних відповідей "
@@ -724,8 +752,8 @@ class _Builder:
             a, b = role_names(gap.role_a), role_names(gap.role_b)
             result.append(
                 Recommendation(
-                    f"Подолати розрив у сприйнятті між {a.genitive} та {b.genitive} щодо "
-                    f"питання {quoted_question(_question_text(question))}: обговорити результати "
+                    f"Подолати розрив у сприйнятті між {a.instrumental} та {b.instrumental} щодо "
+                    f"питання {_asked(question)}: обговорити результати "
                     "на засіданні педагогічної ради, узгодити спільні дії та повторити "
                     "анкетування наприкінці навчального року"
                 )
@@ -734,9 +762,9 @@ class _Builder:
             result.append(
                 Recommendation(
                     "Розробити заходи щодо покращення показника "
-                    f"{quoted_question(_question_text(question))} "
-                    f"({role_names(question.role).genitive}: "
-                    f"{format_percent(question.positive_share or 0)} позитивних відповідей)"
+                    f"{_asked(question)} "
+                    f"(частка позитивних відповідей {role_names(question.role).genitive} — "
+                    f"{format_percent(question.positive_share or 0)})"
                 )
             )
         if not result:
