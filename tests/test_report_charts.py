@@ -34,6 +34,7 @@ def test_charts_are_small_sharp_pngs_14_cm_wide(draw, labels, percents):
     png = draw(labels, percents)
     picture = image(png)
     assert picture.format == "PNG"
+    assert picture.convert("RGB").getpixel((0, 0)) == (255, 255, 255)  # paper-white
     assert picture.width == round(charts.WIDTH_CM / 2.54 * charts.DPI)
     assert round(picture.info["dpi"][0]) == charts.DPI >= 150
     assert 2.5 <= picture.height / charts.DPI * 2.54 <= 22  # cm

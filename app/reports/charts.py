@@ -94,9 +94,22 @@ def _png(figure: Figure) -> bytes:
     # A palette of a few dozen colours is enough for flat fills and anti-aliased text, and
     # makes the PNG several times smaller; the fast octree quantiser keeps rendering cheap.
     image = image.convert("RGB").quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE)
+    # The quantiser averages white to (254, 254, 254): make the background paper-white again.
+    palette = image.getpalette() or []
+    image.putpalette(
+        [
+            255 if value >= 250 and _near_white(palette, i) else value
+            for i, value in enumerate(palette)
+        ]
+    )
     buffer = BytesIO()
     image.save(buffer, format="PNG", compress_level=7, dpi=(DPI, DPI))
     return buffer.getvalue()
+
+
+def _near_white(palette: list[int], index: int) -> bool:
+    start = index - index % 3
+    return all(channel >= 250 for channel in palette[start : start + 3])
 
 
 def _check(labels: Sequence[str], percents: Sequence[float | None]) -> list[float]:
