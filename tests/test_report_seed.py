@@ -22,7 +22,16 @@ from app.reports.language import NBSP
 from app.reports.service import campaign_report, report_filename
 from app.reports.texts import ReportTexts, load_texts, save_texts
 from app.results.service import analyze_campaign
-from tests.factories import login, make_school, make_user
+from tests.factories import (
+    SMALL_DIRECTION,
+    login,
+    make_campaign,
+    make_direction,
+    make_responses,
+    make_school,
+    make_user,
+    small_questionnaires,
+)
 from tests.seed_campaign import make_seed_campaign
 
 DIRECTION = "Система оцінювання здобувачів освіти"
@@ -31,6 +40,17 @@ DIRECTION = "Система оцінювання здобувачів освіт
 @pytest.fixture
 def campaign(school) -> Campaign:
     return make_seed_campaign(school)
+
+
+@pytest.fixture
+def small_campaign(school) -> Campaign:
+    """A quick campaign on the small test questionnaires (for routes and commands)."""
+    direction = make_direction(SMALL_DIRECTION)
+    campaign = make_campaign(school, direction, small_questionnaires(direction))
+    teachers = [({"understand": "full"}, 3), ({"understand": "mostly"}, 2)]
+    make_responses(campaign, "teachers", teachers)
+    make_responses(campaign, "students", [({"clear": "partly", "sources": ["teacher"]}, 4)])
+    return campaign
 
 
 def reopen(data: bytes):
@@ -110,11 +130,8 @@ def test_seed_document(campaign):
     for text in texts:
         assert "None" not in text and "TODO" not in text and "{" not in text, text
 
-
-def test_counts_as_in_the_seed(campaign):
-    """Every response count is printed with the right agreement («31 відповідь» …)."""
-    document = reopen(campaign_report(campaign))
-    counts = {p.text for p in document.paragraphs if p.style.name == "Response Count"}
+    # Every response count is printed with the right agreement.
+    counts = {p.text for p in paragraphs if p.style.name == "Response Count"}
     assert {"31 відповідь", "71 відповідь", "80 відповідей"} <= counts
     for count in counts:
         assert re.fullmatch(r"\d+ (відповідь|відповіді|відповідей)", count), count
@@ -158,35 +175,48 @@ def test_report_for_a_campaign_without_parents(school):
 # The download route --------------------------------------------------------------------------
 
 
-def test_download_for_a_member_of_the_school(member_client, campaign):
-    response = member_client.get(f"/campaigns/{campaign.id}/report.docx")
+def test_download_for_a_member_of_the_school(member_client, small_campaign):
+    response = member_client.get(f"/campaigns/{small_campaign.id}/report.docx")
     assert response.status_code == 200
     assert response.mimetype == (
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment")
-    assert "filename=dovidka-school-a-assessment-system-2024-2025.docx" in disposition
-    assert report_filename(campaign) == "dovidka-school-a-assessment-system-2024-2025.docx"
+    assert "filename=dovidka-school-a-test-direction-2024-2025.docx" in disposition
+    assert report_filename(small_campaign) == "dovidka-school-a-test-direction-2024-2025.docx"
     assert "no-store" in response.headers["Cache-Control"]
     document = reopen(response.data)
     assert "Довідка" in texts_of(document)
 
 
-def test_director_may_download_too(director_client, campaign):
-    assert director_client.get(f"/campaigns/{campaign.id}/report.docx").status_code == 200
+def test_a_failed_build_is_a_friendly_page(member_client, small_campaign, monkeypatch):
+    from app.reports import service
+    from app.reports.errors import ReportError
+
+    def broken(*args, **kwargs):
+        raise ReportError("Не вдалося сформувати довідку (тест).")
+
+    monkeypatch.setattr(service, "build_report", broken)
+    response = member_client.get(f"/campaigns/{small_campaign.id}/report.docx")
+    assert response.status_code == 500
+    assert "Не вдалося сформувати довідку (тест)." in response.get_data(as_text=True)
 
 
-def test_another_school_gets_404(client, campaign):
+def test_director_may_download_too(director_client, small_campaign):
+    assert director_client.get(f"/campaigns/{small_campaign.id}/report.docx").status_code == 200
+
+
+def test_another_school_gets_404(client, small_campaign):
     other = make_school("school-b", "Ліцей №2")
     make_user("member@b.ua", role="member", school=other)
     login(client, "member@b.ua")
-    assert client.get(f"/campaigns/{campaign.id}/report.docx").status_code == 404
+    assert client.get(f"/campaigns/{small_campaign.id}/report.docx").status_code == 404
     assert client.get("/campaigns/999999/report.docx").status_code == 404
 
 
-def test_anonymous_is_sent_to_login(client, campaign):
-    response = client.get(f"/campaigns/{campaign.id}/report.docx")
+def test_anonymous_is_sent_to_login(client, small_campaign):
+    response = client.get(f"/campaigns/{small_campaign.id}/report.docx")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
 
@@ -194,9 +224,9 @@ def test_anonymous_is_sent_to_login(client, campaign):
 # The commands --------------------------------------------------------------------------------
 
 
-def test_report_command_writes_the_document(runner, campaign, tmp_path):
+def test_report_command_writes_the_document(runner, small_campaign, tmp_path):
     target = tmp_path / "dovidka.docx"
-    result = runner.invoke(args=["report", str(campaign.id), "-o", str(target)])
+    result = runner.invoke(args=["report", str(small_campaign.id), "-o", str(target)])
     assert result.exit_code == 0, result.output
     assert "Довідку збережено" in result.output
     document = reopen(target.read_bytes())
@@ -218,17 +248,17 @@ def test_unknown_campaign_is_one_line(runner, args, message):
     assert "Traceback" not in result.output
 
 
-def test_report_to_an_unwritable_path(runner, campaign, tmp_path):
+def test_report_to_an_unwritable_path(runner, small_campaign, tmp_path):
     target = tmp_path / "missing-dir" / "dovidka.docx"
-    result = runner.invoke(args=["report", str(campaign.id), "-o", str(target)])
+    result = runner.invoke(args=["report", str(small_campaign.id), "-o", str(target)])
     assert result.exit_code != 0
     assert "Не вдалося записати" in result.output
-    result = runner.invoke(args=["report", str(campaign.id), "-o", str(tmp_path / "x.pdf")])
+    result = runner.invoke(args=["report", str(small_campaign.id), "-o", str(tmp_path / "x.pdf")])
     assert result.exit_code != 0
     assert ".docx" in result.output
 
 
-def test_texts_set_and_show(runner, campaign, tmp_path):
+def test_texts_set_and_show(runner, small_campaign, tmp_path):
     file = tmp_path / "texts.yaml"
     file.write_text(
         yaml.safe_dump(
@@ -242,17 +272,17 @@ def test_texts_set_and_show(runner, campaign, tmp_path):
         ),
         encoding="utf-8",
     )
-    result = runner.invoke(args=["texts", "set", str(campaign.id), str(file)])
+    result = runner.invoke(args=["texts", "set", str(small_campaign.id), str(file)])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
-    assert load_texts(db.session.get(Campaign, campaign.id)).order_number == "15"
-    shown = runner.invoke(args=["texts", "show", str(campaign.id)])
+    assert load_texts(db.session.get(Campaign, small_campaign.id)).order_number == "15"
+    shown = runner.invoke(args=["texts", "show", str(small_campaign.id)])
     assert shown.exit_code == 0
     data = yaml.safe_load(shown.output)
     assert data["order_date"] == "03.02.2025"
     assert data["recommendations"] == [{"title": "Прозорість", "items": ["Оприлюднити критерії"]}]
     assert data["introduction"] == ""
-    as_json = runner.invoke(args=["texts", "show", str(campaign.id), "--json"])
+    as_json = runner.invoke(args=["texts", "show", str(small_campaign.id), "--json"])
     assert '"order_number": "15"' in as_json.output
 
 
@@ -266,19 +296,20 @@ def test_texts_set_and_show(runner, campaign, tmp_path):
         ("list.yaml", "topic_notes: [a, b]\n", "має бути словником"),
     ],
 )
-def test_texts_set_rejects_bad_files(runner, campaign, tmp_path, name, content, message):
+def test_texts_set_rejects_bad_files(runner, small_campaign, tmp_path, name, content, message):
     file = tmp_path / name
     file.write_text(content, encoding="utf-8")
-    before = dict(campaign.report_texts or {})
-    result = runner.invoke(args=["texts", "set", str(campaign.id), str(file)])
+    before = dict(small_campaign.report_texts or {})
+    result = runner.invoke(args=["texts", "set", str(small_campaign.id), str(file)])
     assert result.exit_code != 0
     assert message in (result.output + str(result.exception or "")), result.output
     db.session.expire_all()
-    assert dict(db.session.get(Campaign, campaign.id).report_texts or {}) == before
+    assert dict(db.session.get(Campaign, small_campaign.id).report_texts or {}) == before
 
 
-def test_texts_set_missing_file(runner, campaign, tmp_path):
-    result = runner.invoke(args=["texts", "set", str(campaign.id), str(tmp_path / "none.yaml")])
+def test_texts_set_missing_file(runner, small_campaign, tmp_path):
+    missing = tmp_path / "none.yaml"
+    result = runner.invoke(args=["texts", "set", str(small_campaign.id), str(missing)])
     assert result.exit_code != 0
     assert "Не вдалося прочитати" in result.output
 
