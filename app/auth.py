@@ -65,7 +65,19 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/"):
+    """Return ``target`` if it is a path on this site, else the staff start page.
+
+    Browsers read ``/\\host`` as ``//host`` and drop tabs and line breaks from URLs, so a
+    path must start with exactly one slash, without backslashes or control characters.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(char) < 32 or ord(char) == 127 for char in target)
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("staff.index")
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from app.extensions import db
+
+# Refused or dropped connections, a locked SQLite file past its busy timeout, an exhausted pool.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 class AnketaError(Exception):
@@ -55,14 +63,23 @@ def register(app: Flask) -> None:
             message=_("Оновіть сторінку і спробуйте ще раз."),
         ), 400
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(error: OperationalError) -> tuple[str, int]:
-        app.logger.error("database unavailable: %s", type(error.orig).__name__)
-        return render_template(
-            "error.html",
-            title=_("Сервіс тимчасово недоступний"),
-            message=_("Спробуйте, будь ласка, за хвилину."),
-        ), 503
+    def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+        # The connection may be gone: then rolling back fails too, and the pool replaces it.
+        with contextlib.suppress(*DATABASE_UNAVAILABLE):
+            db.session.rollback()
+        app.logger.error("database unavailable: %s", type(error).__name__)
+        return (
+            render_template(
+                "error.html",
+                title=_("Сервіс тимчасово недоступний"),
+                message=_("Спробуйте, будь ласка, за хвилину."),
+            ),
+            503,
+            {"Retry-After": "30"},
+        )
+
+    for exception in DATABASE_UNAVAILABLE:
+        app.register_error_handler(exception, database_unavailable)
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:

@@ -1,4 +1,8 @@
-"""``/healthz``: is the app up and does the database answer? For load balancers and monitors."""
+"""Health endpoints for load balancers and monitors.
+
+``/healthz``: is the app up and does the database answer? ``/livez``: is the process serving at
+all (no database work: also the baseline of benchmarks/submit.py)?
+"""
 
 from __future__ import annotations
 
@@ -23,3 +27,9 @@ def healthz() -> Any:
         current_app.logger.error("healthz: database unavailable (%s)", type(error).__name__)
         return jsonify(status="unavailable", database="error"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.route("/livez")
+def livez() -> Any:
+    """Return 200 ``{"status": "ok"}`` without touching the database."""
+    return jsonify(status="ok")

@@ -3,16 +3,23 @@
 Anonymous by design: nothing here reads, logs or stores the IP address, user agent or any
 cookie of the respondent. A campaign that is not open answers a polite page: 200 on GET,
 409 Conflict on POST (the state of the campaign, not the person, refuses the answers).
+
+When the database does not answer (restarting, overloaded, unreachable) the student gets a
+503 page in the questionnaire's style; after a POST it carries every posted field (answers,
+``submission_id``, ``csrf_token``) as hidden inputs behind a «Надіслати ще раз» button, so
+nothing typed is lost and the retry is idempotent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from app.extensions import csrf
+from app.errors import DATABASE_UNAVAILABLE
+from app.extensions import csrf, db
 from app.models import RespondentLink
 from app.surveys.forms import RespondentForm, respondent_form_class
 from app.surveys.service import (
@@ -29,6 +36,7 @@ bp = Blueprint("respondent", __name__, url_prefix="/s")
 csrf.exempt(bp)
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+RETRY_AFTER_SECONDS = 30
 
 
 def _link_or_404(token: str) -> RespondentLink:
@@ -92,3 +100,19 @@ def thanks(token: str) -> Any:
 def not_found(error: Exception) -> tuple[str, int]:
     """A friendly page for a mistyped or outdated respondent link."""
     return render_template("respondent/not_found.html"), 404
+
+
+def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+    """A 503 page that keeps a POST's fields as hidden inputs, ready to be sent again."""
+    # The connection may be gone: then rolling back fails too, and the pool replaces it.
+    with contextlib.suppress(*DATABASE_UNAVAILABLE):
+        db.session.rollback()
+    current_app.logger.error("respondent: database unavailable (%s)", type(error).__name__)
+    resend = request.method == "POST" and request.endpoint == "respondent.entry"
+    fields = list(request.form.items(multi=True)) if resend else []
+    page = render_template("respondent/unavailable.html", resend=resend, fields=fields)
+    return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+for _exception in DATABASE_UNAVAILABLE:
+    bp.register_error_handler(_exception, database_unavailable)
