@@ -164,6 +164,18 @@ def test_texts_storage_round_trip(campaign):
     assert texts_in_doc[3].startswith("У лютому – квітні 2025 р.")
 
 
+def test_level_override_needs_a_justification(small_campaign):
+    from app.errors import AnketaError
+
+    texts = ReportTexts.from_mapping({"level_override": "high", "shortcomings": ["Недолік"]})
+    with pytest.raises(AnketaError, match="Обґрунтуйте зміну рівня"):
+        save_texts(small_campaign, texts)
+    db.session.rollback()
+    stored = db.session.get(Campaign, small_campaign.id)
+    assert stored.level_override is None
+    assert not (stored.report_texts or {}).get("shortcomings")
+
+
 def test_report_for_a_campaign_without_parents(school):
     campaign = make_seed_campaign(school, respondents={"teachers": 31, "students": 71})
     document = reopen(campaign_report(campaign))

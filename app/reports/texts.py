@@ -218,12 +218,18 @@ def load_texts(campaign: Campaign) -> ReportTexts:
 
 
 def save_texts(campaign: Campaign, texts: ReportTexts) -> None:
-    """Store the texts on the campaign and commit; the level override goes to its columns.
+    """Store the texts on the campaign and commit.
 
-    Replaces the whole JSON value (so SQLAlchemy sees the change). Raises nothing of its own.
+    The level override goes through ``app.results.service.set_level_override`` (the one place
+    that checks a level and its justification), so it raises that function's AnketaError
+    (unknown level, justification too short) before anything is stored. The JSON value is
+    replaced as a whole, so SQLAlchemy sees the change.
     """
+    from app.results.service import set_level_override  # scipy: imported on use only
+
     mapping = texts.to_mapping()
-    campaign.level_override = mapping.pop("level_override")
-    campaign.level_justification = mapping.pop("level_justification") or None
+    level = mapping.pop("level_override")
+    justification = mapping.pop("level_justification")
+    set_level_override(campaign, level, justification, user=None)
     campaign.report_texts = mapping
     db.session.commit()
