@@ -147,6 +147,8 @@ def test_secure_cookies_when_served_over_https(migrated_database, member, monkey
         data={"email": member.email, "password": factories.PASSWORD},
         base_url="https://anketa.example.org",
     )
+    with secure_app.app_context():
+        db.engine.dispose()  # close its pooled connection now, not at garbage collection
     assert response.status_code == 302
     cookie = session_cookie(response)
     assert "; Secure" in cookie and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie
