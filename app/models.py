@@ -231,6 +231,8 @@ class Question(db.Model):
     type: Mapped[str] = mapped_column(String(16))
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     topic: Mapped[str | None] = mapped_column(String(64))
+    # The requirement id the question reports under (from its topic, or set directly).
+    requirement: Mapped[str | None] = mapped_column(String(32))
     measures: Mapped[str | None] = mapped_column(String(64))
     segment: Mapped[bool] = mapped_column(Boolean, default=False)
     scale: Mapped[str | None] = mapped_column(String(64))
@@ -367,3 +369,23 @@ class Answer(db.Model):
     __table_args__ = (
         Index("ix_answer_aggregation", "campaign_id", "question_id", "option_id", "response_id"),
     )
+
+
+class QuestionnaireChange(db.Model):
+    """One entry of a direction's editing history: who changed what, and when.
+
+    Written by the questionnaire builder (and by uploads of questionnaire files); ``version``
+    is the questionnaire version the change produced (None for a change of the direction).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction_id: Mapped[int] = mapped_column(ForeignKey("direction.id"), index=True)
+    questionnaire_id: Mapped[int | None] = mapped_column(ForeignKey("questionnaire.id"))
+    role: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()

@@ -12,7 +12,17 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from app.extensions import db
+from app.models import Campaign, RespondentRole
 from app.surveys.definitions import DefinitionError, check_files, load_questionnaires
+from app.surveys.importing import (
+    CsvImportError,
+    ImportPlan,
+    import_csv,
+    parse_answer_mappings,
+    parse_column_mappings,
+    read_header,
+)
 
 COMMANDS: list[click.Command] = []
 
@@ -60,3 +70,82 @@ def load_command(paths: tuple[Path, ...]) -> None:
 
 
 COMMANDS.append(questionnaires_group)
+
+
+@click.group("responses", help="Відповіді: імпорт відповідей, зібраних деінде (CSV).")
+def responses_group() -> None:
+    """The ``anketa responses`` group."""
+
+
+@responses_group.command("import")
+@click.argument("campaign_id", metavar="CAMPAIGN", type=int)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in RespondentRole]),
+    help="Чиї це відповіді.",
+)
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--map",
+    "answer_maps",
+    multiple=True,
+    metavar="ЗАПИТАННЯ=ВІДПОВІДЬ:ВАРІАНТ",
+    help="Віднести невідому відповідь до варіанта (id або текст запитання, id варіанта).",
+)
+@click.option(
+    "--column",
+    "column_maps",
+    multiple=True,
+    metavar="ЗАГОЛОВОК=ID",
+    help="Віднести стовпець до запитання (ЗАГОЛОВОК=- — пропустити стовпець).",
+)
+@click.option(
+    "--skip-unknown", is_flag=True, help="Пропустити відповіді, яких немає серед варіантів."
+)
+@with_appcontext
+def import_command(
+    campaign_id: int,
+    role: str,
+    file: Path,
+    answer_maps: tuple[str, ...],
+    column_maps: tuple[str, ...],
+    skip_unknown: bool,
+) -> None:
+    """Імпортувати відповіді з CSV (експорт Google Forms або стовпці з id запитань).
+
+    Усе або нічого: за будь-якої помилки нічого не збережено. Повторний імпорт того самого
+    файлу не додає відповідей удруге.
+    """
+    if not file.is_file():
+        raise click.ClickException(f"файл не знайдено: {file}")
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"кампанію {campaign_id} не знайдено")
+    link = campaign.link_for(role)
+    if link is None:
+        raise click.ClickException(f"у кампанії {campaign_id} немає анкети для ролі «{role}»")
+    try:
+        plan = ImportPlan(
+            columns=parse_column_mappings(column_maps, read_header(file)) if column_maps else {},
+            answers=parse_answer_mappings(answer_maps, link.questionnaire),
+            skip_unknown=skip_unknown,
+        )
+        result = import_csv(file, link, plan)
+    except CsvImportError as error:
+        for line in error.details:
+            click.echo(line, err=True)
+        if error.unknown_answers:
+            click.echo(
+                'Додайте --map "запитання=відповідь:id варіанта" або --skip-unknown.', err=True
+            )
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Імпортовано відповідей ({role}): {result.imported}; "
+        f"уже були імпортовані раніше: {result.skipped}."
+    )
+    counts = campaign.response_counts()
+    click.echo("Усього відповідей: " + ", ".join(f"{r}: {n}" for r, n in counts.items()) + ".")
+
+
+COMMANDS.append(responses_group)

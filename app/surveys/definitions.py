@@ -426,6 +426,7 @@ def _fill_questionnaire(
         db.session.flush()
     for position, spec in enumerate(questionnaire["questions"], start=1):
         report = dict(spec["report"] or {})
+        # Kept in ``report`` too for readers written before the ``requirement`` column.
         if spec["requirement"] and not spec["topic"]:
             report["requirement"] = spec["requirement"]
         question = Question(
@@ -437,6 +438,7 @@ def _fill_questionnaire(
             type=spec["type"],
             required=spec["required"],
             topic=spec["topic"],
+            requirement=spec["requirement"],
             measures=spec["measures"],
             segment=spec["segment"],
             scale=spec["scale"],
@@ -492,7 +494,7 @@ def question_requirement(question: Question, direction: Direction) -> str | None
     """Return the requirement id a question reports under (via its topic, or set directly)."""
     if question.topic:
         return topic_requirements(direction.definition).get(question.topic)
-    return (question.report or {}).get("requirement")
+    return question.requirement or (question.report or {}).get("requirement")
 
 
 def positive_option_keys(question: Question, direction: Direction) -> set[str]:
@@ -522,10 +524,11 @@ def _question_yaml(question: Question, scales: Mapping[str, Any]) -> dict[str, A
     if question.required != DEFAULT_REQUIRED[question.type]:
         entry["required"] = question.required
     report = dict(question.report or {})
+    requirement = report.pop("requirement", None) or question.requirement
     if question.topic:
         entry["topic"] = question.topic
-    elif report.get("requirement"):
-        entry["requirement"] = report.pop("requirement")
+    elif requirement:
+        entry["requirement"] = requirement
     if question.measures:
         entry["measures"] = question.measures
     if question.segment:
