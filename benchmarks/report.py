@@ -141,13 +141,18 @@ def measure(database_url: str, campaign_id: int) -> dict[str, Any]:
         # Import-time and first-use costs (fonts) are paid once per server process.
         charts.pie_chart(["Так", "Ні"], [50.0, 50.0])
         charts.clear_cache()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        children_cpu = children.ru_utime + children.ru_stime
         started, cpu = time.perf_counter(), time.process_time()
         analysis = analyze_campaign(campaign)
-        analysed = time.perf_counter()
+        analysed, analysed_cpu = time.perf_counter(), time.process_time()
         stats = ReportStats()
         workers = chart_workers()
         data = build_report(analysis, load_texts(campaign), stats, chart_workers=workers)
         built, cpu_used = time.perf_counter(), time.process_time() - cpu
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_used += children.ru_utime + children.ru_stime - children_cpu
+        build_cpu = cpu_used - (analysed_cpu - cpu)
         warm_started = time.perf_counter()
         build_report(analysis, load_texts(campaign), chart_workers=workers)
         warm = time.perf_counter() - warm_started
@@ -161,6 +166,7 @@ def measure(database_url: str, campaign_id: int) -> dict[str, Any]:
         "workers": workers,
         "total": built - started,
         "cpu": cpu_used,
+        "build_cpu": build_cpu,
         "warm": warm,
         "bytes": len(data),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -183,11 +189,6 @@ def main() -> int:
         database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
         campaigns = prepare(database_url, args.respondents)
         failed = False
-        print(
-            f"{'campaign':<20} {'resp.':>6} {'analysis':>9} {'build':>7} {'charts':>7} "
-            f"{'total':>7} {'cpu':>6} {'warm':>6} {'pics':>5} {'docx KB':>8} {'peak MB':>8} "
-            f"{'workers':>8}"
-        )
         for label, campaign_id in campaigns:
             child = subprocess.run(
                 [
@@ -206,14 +207,25 @@ def main() -> int:
                 print(child.stderr, file=sys.stderr)
                 return 2
             m = json.loads(child.stdout.strip().splitlines()[-1])
-            ok = m["total"] <= TARGET_SECONDS and m["peak_mb"] <= TARGET_MB
-            failed |= not ok
+            memory_ok = m["peak_mb"] <= TARGET_MB
+            build_ok = m["build"] <= TARGET_SECONDS and memory_ok
+            total_ok = m["total"] <= TARGET_SECONDS and memory_ok
+            failed |= not total_ok
             print(
-                f"{label:<20} {m['respondents']:>6} {m['analysis']:>8.2f}s {m['build']:>6.2f}s "
-                f"{m['charts']:>6.2f}s {m['total']:>6.2f}s {m['cpu']:>5.2f}s {m['warm']:>5.2f}s "
-                f"{m['pictures']:>5} {m['bytes'] / 1024:>8.0f} {m['peak_mb']:>8.0f} "
-                f"{m['workers']:>2} ({m['children_peak_mb']:.0f} MB)  "
-                f"{'PASS' if ok else 'FAIL'} (≤ {TARGET_SECONDS:.0f} s, ≤ {TARGET_MB:.0f} MB)"
+                f"{label} ({m['respondents']} respondents), load average "
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
+                f"  analysis             {m['analysis']:6.2f} s\n"
+                f"  build, cold charts   {m['build']:6.2f} s  ({m['build_cpu']:.2f} s CPU); "
+                f"charts alone {m['charts']:.2f} s ({m['pictures']} charts, "
+                f"{m['workers']} worker processes)\n"
+                f"  build, warm charts   {m['warm']:6.2f} s\n"
+                f"  total                {m['total']:6.2f} s  ({m['cpu']:.2f} s CPU with workers)\n"
+                f"  document             {m['bytes'] / 1024:6.0f} KB\n"
+                f"  peak memory          {m['peak_mb']:6.0f} MB  "
+                f"(a chart worker: {m['children_peak_mb']:.0f} MB)\n"
+                f"  document build: {'PASS' if build_ok else 'FAIL'}; with analysis: "
+                f"{'PASS' if total_ok else 'FAIL'}  "
+                f"(targets ≤ {TARGET_SECONDS:.0f} s, ≤ {TARGET_MB:.0f} MB)"
             )
         return 1 if failed else 0
 

@@ -105,3 +105,18 @@ def test_render_all_in_worker_processes_matches_serial_drawing():
 def test_unknown_chart_kind():
     with pytest.raises(charts.ChartError):
         charts.ChartSpec.of("donut", ["a"], [1.0])
+
+
+def test_no_fork_while_other_threads_run(monkeypatch):
+    import threading
+
+    started = []
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    monkeypatch.setattr(charts, "ProcessPoolExecutor", lambda *a, **k: started.append(1) or 1 / 0)
+    specs = [
+        charts.ChartSpec.of("pie", DEGREE, [float(i), 20.0, 30.0, 40.0])
+        for i in range(charts.PARALLEL_MIN_CHARTS)
+    ]
+    charts.clear_cache()
+    assert len(charts.render_all(specs, workers=2)) == len(specs)
+    assert started == []

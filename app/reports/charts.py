@@ -103,7 +103,7 @@ def _png(figure: Figure) -> bytes:
         ]
     )
     buffer = BytesIO()
-    image.save(buffer, format="PNG", compress_level=7, dpi=(DPI, DPI))
+    image.save(buffer, format="PNG", compress_level=6, dpi=(DPI, DPI))
     return buffer.getvalue()
 
 
@@ -166,7 +166,8 @@ def render_all(specs: Sequence[ChartSpec], workers: int = 1) -> list[bytes]:
 
     With ``workers`` > 1 and enough charts to draw, they are drawn in that many forked worker
     processes (matplotlib holds the GIL, so threads would not help); where ``fork`` is not
-    available, or a worker fails to start, they are drawn here, one after another.
+    available, the process runs other threads, or a worker fails to start, they are drawn
+    here, one after another.
     """
     known = {spec: png for spec in specs if (png := _recall(spec)) is not None}
     missing = list(dict.fromkeys(spec for spec in specs if spec not in known))
@@ -181,6 +182,10 @@ def render_all(specs: Sequence[ChartSpec], workers: int = 1) -> list[bytes]:
 
 
 def _draw_in_processes(specs: list[ChartSpec], workers: int) -> dict[ChartSpec, bytes]:
+    # Forking a process that runs other threads (a threaded development server, a test's live
+    # server) can deadlock the child on a lock another thread held: draw here instead.
+    if threading.active_count() > 1:
+        return {}
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform
