@@ -161,3 +161,27 @@ def test_permutation_p_of_an_unremarkable_table_is_one():
 )
 def test_untestable_tables(row_a, row_b):
     assert homogeneity_test(row_a, row_b) == NO_TEST
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        [[10, 20, 30], [30, 20, 10]],
+        [[7, 9], [12, 30]],
+        [[50, 40, 30, 20], [21, 33, 28, 40]],
+        [[5, 6, 7], [8, 9, 10], [11, 12, 13]],
+    ],
+)
+def test_own_pearson_chi_square_equals_scipy(table):
+    from app.analysis.stats import _pearson
+
+    chi2, p, expected = _pearson(np.array(table))
+    reference = stats.chi2_contingency(np.array(table), correction=False)
+    assert chi2 == pytest.approx(float(reference.statistic), rel=1e-12)
+    assert p == pytest.approx(float(reference.pvalue), rel=1e-9)
+    assert expected == pytest.approx(reference.expected_freq)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(7, 7.0), (-3, -3.0), (0, 0.0)])
+def test_half_up_of_integers(value, expected):
+    assert round_half_up(value) == expected

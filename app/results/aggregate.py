@@ -215,25 +215,44 @@ def _segment_counts(
     return result
 
 
-def load_campaign(campaign: Campaign) -> tuple[CampaignStructure, CampaignCounts]:
+def _tune_connection() -> None:
+    """Let the database aggregate in memory: the analysis sorts or hashes up to a few hundred
+    thousand (question, respondent) pairs. PostgreSQL: work_mem for this transaction only, and
+    no JIT (its compile time exceeds these queries' run time). SQLite: temporary B-trees in RAM.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        connection.exec_driver_sql("SET LOCAL jit = off")
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
+
+
+def load_campaign(
+    campaign: Campaign, segments: bool = True
+) -> tuple[CampaignStructure, CampaignCounts]:
     """Return the merged question structure and the counts of a campaign.
 
     Queries: responses per (questionnaire, role); the questionnaires with their questions and
     options; one GROUP BY (question, option) over the answers; the distinct respondents of
     multiple-choice questions (and of any single-choice or text question whose answer rows
-    outnumber its role's respondents, a malformed import); one segment join. An empty campaign
-    gives zero counts.
+    outnumber its role's respondents, a malformed import); with ``segments``, one segment join.
+    An empty campaign gives zero counts.
     """
+    _tune_connection()
     per_questionnaire = responses_per_questionnaire(campaign)
     respondents = {role.value: 0 for role in RespondentRole}
     for (_questionnaire_id, role), n in per_questionnaire.items():
         respondents[role] = respondents.get(role, 0) + n
     structure = campaign_structure(campaign, [qid for qid, _role in per_questionnaire])
-    return structure, campaign_counts(campaign, structure, respondents)
+    return structure, campaign_counts(campaign, structure, respondents, segments)
 
 
 def campaign_counts(
-    campaign: Campaign, structure: CampaignStructure, respondents: dict[str, int]
+    campaign: Campaign,
+    structure: CampaignStructure,
+    respondents: dict[str, int],
+    segments: bool = True,
 ) -> CampaignCounts:
     """Return the counts of a campaign per question and option, and its segment cells."""
     options: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -267,5 +286,5 @@ def campaign_counts(
     return CampaignCounts(
         respondents=respondents,
         questions=totals,
-        segments=_segment_counts(campaign.id, structure, totals),
+        segments=_segment_counts(campaign.id, structure, totals) if segments else {},
     )

@@ -60,16 +60,20 @@ def previous_campaign(campaign: Campaign) -> Campaign | None:
     )
 
 
-def analyze_campaign(campaign: Campaign, with_dynamics: bool = True) -> CampaignAnalysis:
+def analyze_campaign(
+    campaign: Campaign, with_dynamics: bool = True, with_segments: bool = True
+) -> CampaignAnalysis:
     """Return the full analysis of a campaign (with dynamics when a previous campaign exists).
 
     Counts come from a few GROUP BY queries (app/results/aggregate.py); everything else is the
-    pure analysis (app/analysis/engine.py). Raises nothing for a campaign without responses.
+    pure analysis (app/analysis/engine.py). ``with_segments=False`` skips the segment
+    breakdowns (their join is the most expensive query; ``segment_breakdown`` is then None).
+    Raises nothing for a campaign without responses.
     """
-    structure, counts = load_campaign(campaign)
+    structure, counts = load_campaign(campaign, segments=with_segments)
     previous = None
     if with_dynamics and (before := previous_campaign(campaign)) is not None:
-        previous = analyze_campaign(before, with_dynamics=False)
+        previous = analyze_campaign(before, with_dynamics=False, with_segments=False)
     override = campaign.level_override if campaign.level_override in LEVEL_LABELS else None
     return analyze(
         campaign_info(campaign),
