@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import api, auth, errors, health, request_log, security
     from app.builder import views as builder_views
     from app.cli import register_commands
+    from app.dashboard import views as dashboard_views
     from app.imports import views as import_views
     from app.reports import views as report_views
     from app.staff import views as staff_views
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(report_views.bp)
     app.register_blueprint(builder_views.bp)
     app.register_blueprint(import_views.bp)
+    app.register_blueprint(dashboard_views.bp)
     errors.register(app)
     security.register(app)
     request_log.register(app)
