@@ -98,7 +98,9 @@ def _submit(link: RespondentLink, form: RespondentForm, status: str) -> Any:
         except InvalidAnswers as error:
             form.add_errors(error.errors)
         else:
-            return redirect(url_for(".thanks", token=link.token), 303)
+            # The token from the URL, not ``link.token``: the commit expired the link, and
+            # reading it back would reload the whole questionnaire.
+            return redirect(url_for(".thanks", token=request.view_args["token"]), 303)
     elif status != "open":
         return _not_open(link, status, 409)
     else:
