@@ -5,7 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, current_app, render_template, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -29,6 +29,7 @@ def report(campaign_id: int) -> Any:
     try:
         data = campaign_report(campaign)
     except ReportError as error:
+        current_app.logger.error("report of campaign %s failed: %s", campaign_id, error)
         return render_template(
             "error.html", title=_("Довідку не сформовано"), message=str(error)
         ), 500
