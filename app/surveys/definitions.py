@@ -46,7 +46,7 @@ from app.surveys.definition_schema import (
     default_positive,
     topic_requirements,
 )
-from app.surveys.definition_yaml import YamlProblem, plain, read_marked_yaml
+from app.surveys.definition_yaml import YamlProblem, parse_marked_yaml, plain, read_marked_yaml
 
 __all__ = [
     "DIRECTION_FILE",
@@ -58,11 +58,16 @@ __all__ = [
     "check_files",
     "content_hash",
     "dump_questionnaire",
+    "dump_direction",
     "load_questionnaires",
     "parse_direction",
+    "parse_direction_text",
     "parse_role_file",
+    "parse_role_text",
     "positive_option_keys",
     "question_requirement",
+    "store_direction_definition",
+    "store_questionnaire",
     "validate_paths",
 ]
 
@@ -315,7 +320,83 @@ def parse_role_file(path: Path, direction: Mapping[str, Any] | None = None) -> d
     return questionnaire
 
 
+def _parse_text(text: str, file: str) -> Any:
+    try:
+        return parse_marked_yaml(text)
+    except YamlProblem as problem:
+        raise DefinitionError(
+            [ValidationError(file, problem.line, "file", problem.message)]
+        ) from None
+
+
+def parse_direction_text(text: str, file: str = DIRECTION_FILE) -> dict[str, Any]:
+    """Return the normalised definition of direction YAML given as text (e.g. a web form).
+
+    ``file`` names the text in error messages. Raises :class:`DefinitionError` with every error,
+    in the same words as ``anketa questionnaires check``.
+    """
+    definition, errors = check_direction(_parse_text(text, file), file)
+    if definition is None:
+        raise DefinitionError(errors)
+    return definition
+
+
+def parse_role_text(
+    text: str,
+    file: str,
+    direction: Mapping[str, Any],
+    others: Iterable[tuple[str, Mapping[str, Any]]] = (),
+) -> dict[str, Any]:
+    """Return the normalised questionnaire of role-file YAML given as text (an upload, an edit).
+
+    It is checked against the normalised ``direction`` definition and, for ``measures`` links,
+    against ``others`` ((file, normalised questionnaire) of the direction's other roles).
+    Raises :class:`DefinitionError` with every error, in the same words as
+    ``anketa questionnaires check``.
+    """
+    questionnaire, errors = check_role_file(_parse_text(text, file), file, direction)
+    if questionnaire is not None:
+        others = [(name, other) for name, other in others if other["role"] != questionnaire["role"]]
+        # Only the problems this questionnaire brings count (in whichever file they show).
+        known = set(check_constructs(others))
+        errors = [
+            error
+            for error in check_constructs([(file, questionnaire), *others])
+            if error not in known
+        ]
+    if questionnaire is None or errors:
+        raise DefinitionError(errors)
+    for question in questionnaire["questions"]:
+        question.pop("_line", None)
+    return questionnaire
+
+
 # --- loading ------------------------------------------------------------------------------------
+
+
+def store_direction_definition(direction: Direction, definition: Mapping[str, Any]) -> bool:
+    """Write a normalised definition into a direction row (no commit); return True if changed."""
+    digest = content_hash(definition)
+    if direction.content_hash == digest:
+        return False
+    direction.title = definition["title"]
+    direction.language = definition["language"]
+    direction.definition = dict(definition)
+    direction.content_hash = digest
+    db.session.flush()
+    return True
+
+
+def store_questionnaire(
+    direction: Direction, questionnaire: dict[str, Any], source: str
+) -> FileOutcome:
+    """Store a normalised questionnaire as the direction's latest version of its role.
+
+    The same rules as :func:`load_questionnaires` (no commit here): unchanged content changes
+    nothing; a latest version with responses is never edited in place but gets version + 1,
+    and links without responses move to it. Returns the :class:`FileOutcome`.
+    """
+    return _store_questionnaire(direction, source, questionnaire)
 
 
 def content_hash(data: Any) -> str:
@@ -387,11 +468,11 @@ def _store_direction(
 
 
 def _store_questionnaire(
-    direction: Direction, path: Path, questionnaire: dict[str, Any]
+    direction: Direction, path: Path | str, questionnaire: dict[str, Any]
 ) -> FileOutcome:
     role = questionnaire["role"]
     digest = content_hash(questionnaire)
-    shown = _display(path)
+    shown = _display(path) if isinstance(path, Path) else path
     latest = Questionnaire.latest(direction.id, role) if direction.id else None
     if latest is not None and latest.content_hash == digest:
         return FileOutcome(shown, role, "unchanged", latest.version)
@@ -549,6 +630,13 @@ def _question_yaml(question: Question, scales: Mapping[str, Any]) -> dict[str, A
     if translations:
         entry["translations"] = translations
     return entry
+
+
+def dump_direction(direction: Direction) -> str:
+    """Return a direction's definition as ``direction.yaml`` text (parses back to the same)."""
+    return yaml.safe_dump(
+        plain(direction.definition), allow_unicode=True, sort_keys=False, width=100
+    )
 
 
 def dump_questionnaire(questionnaire: Questionnaire) -> str:

@@ -1,0 +1,541 @@
+"""The questionnaire builder through the Flask test client: own questionnaires from scratch or
+from the library, each question type, reorder, duplicate, delete, construct links, preview,
+answering through /s/<token>, versioning after responses, YAML download/upload, the direction's
+requirements and topics, permissions and the history of changes."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+import pytest
+import yaml
+from flask import g
+from sqlalchemy import select
+
+from app.builder import service
+from app.extensions import db
+from app.models import Campaign, Direction, Questionnaire, QuestionnaireChange, Response
+from app.results.service import analyze_campaign
+from app.staff.services import create_campaign
+from app.surveys.definitions import (
+    content_hash,
+    dump_questionnaire,
+    load_questionnaires,
+    parse_role_text,
+)
+from tests import factories
+
+SUBMISSION = "A" * 22
+
+
+@pytest.fixture
+def campaign(app, school) -> Campaign:
+    load_questionnaires()
+    return create_campaign(school, "assessment-system", "2024-2025")
+
+
+def base(campaign: Campaign) -> str:
+    return f"/campaigns/{campaign.id}/questionnaires"
+
+
+def latest(campaign: Campaign, role: str) -> Questionnaire:
+    db.session.expire_all()
+    questionnaire = Questionnaire.latest(campaign.direction_id, role)
+    assert questionnaire is not None
+    return questionnaire
+
+
+def flashes(client) -> list[str]:
+    with client.session_transaction() as session:
+        return [message for _category, message in session.get("_flashes", [])]
+
+
+QUESTION_DEFAULTS = {
+    "type": "single",
+    "instruction": "",
+    "topic": "",
+    "requirement": "",
+    "scale": "",
+    "options": "",
+    "measures": "",
+    "report_lead": "",
+}
+
+
+def add_question(client, campaign: Campaign, role: str, **fields) -> object:
+    data = {**QUESTION_DEFAULTS, **fields}
+    data = {key: value for key, value in data.items() if value is not False}
+    return client.post(f"{base(campaign)}/{role}/questions/new", data=data)
+
+
+def start(client, campaign: Campaign, source: str) -> None:
+    response = client.post(f"{base(campaign)}/start", data={"source": source})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{base(campaign)}/")
+    db.session.expire_all()
+
+
+def build_teachers(client, campaign: Campaign) -> None:
+    """From scratch: one question of each type (t1 single on a scale, t2 multiple with own
+    options, t3 text)."""
+    start(client, campaign, "scratch")
+    response = add_question(
+        client,
+        campaign,
+        "teachers",
+        key="t1",
+        number="1",
+        text="Я розумію, що таке критерії оцінювання.",
+        scale="degree",
+        topic="criteria_understanding",
+        measures="criteria_understanding",
+        required="y",
+        report_lead="Учителі розуміють критерії",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    response = add_question(
+        client,
+        campaign,
+        "teachers",
+        key="t2",
+        number="2",
+        type="multiple",
+        text="Де Ви розміщуєте критерії?",
+        options="board | На дошці\nsite | На сайті школи, у соцмережах\nnone | Ніде",
+        topic="criteria_informing",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    response = add_question(
+        client, campaign, "teachers", key="t3", number="3", type="text", text="Ваші пропозиції"
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_scratch_builds_each_question_type_and_stores_them(member_client, campaign):
+    build_teachers(member_client, campaign)
+    db.session.refresh(campaign)
+    assert campaign.direction.school_id == campaign.school_id
+    assert campaign.direction.code == "assessment-system"
+    teachers = latest(campaign, "teachers")
+    assert campaign.link_for("teachers").questionnaire_id == teachers.id
+    assert teachers.version == 1
+    rows = [
+        (q.key, q.number, q.type, q.required, q.scale, q.topic, q.measures)
+        for q in teachers.questions
+    ]
+    assert rows == [
+        ("t1", 1, "single", True, "degree", "criteria_understanding", "criteria_understanding"),
+        ("t2", 2, "multiple", False, None, "criteria_informing", None),
+        ("t3", 3, "text", False, None, None, None),
+    ]
+    t1, t2, _t3 = teachers.questions
+    assert [(o.key, o.value) for o in t1.options] == [
+        ("full", 4),
+        ("mostly", 3),
+        ("partly", 2),
+        ("none", 1),
+    ]
+    assert [o.text for o in t2.options] == ["На дошці", "На сайті школи, у соцмережах", "Ніде"]
+    assert t1.report == {"lead": "Учителі розуміють критерії"}
+    assert t1.requirement == "2.1"
+    assert t1.instruction is None and t2.instruction is None
+    # Students and parents start empty; the library stays as it was.
+    assert latest(campaign, "students").questions == []
+    library = Direction.library("assessment-system")
+    assert len(Questionnaire.latest(library.id, "teachers").questions) == 9
+
+
+def test_reorder_with_buttons_renumbers_a_sequential_questionnaire(member_client, campaign):
+    build_teachers(member_client, campaign)
+    response = member_client.post(
+        f"{base(campaign)}/teachers/questions/t3/move", data={"step": "-1"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{base(campaign)}/teachers")
+    teachers = latest(campaign, "teachers")
+    assert [(q.key, q.number, q.position) for q in teachers.questions] == [
+        ("t1", 1, 1),
+        ("t3", 2, 2),
+        ("t2", 3, 3),
+    ]
+    member_client.post(f"{base(campaign)}/teachers/questions/t1/move", data={"step": "-1"})
+    assert [q.key for q in latest(campaign, "teachers").questions] == ["t1", "t3", "t2"]
+    assert (
+        member_client.post(
+            f"{base(campaign)}/teachers/questions/t1/move", data={"step": "7"}
+        ).status_code
+        == 400
+    )
+
+
+@pytest.mark.parametrize(
+    ("numbers", "key", "step", "expected"),
+    [
+        ([7, 2, 9], "b", 1, [("a", 7), ("c", 9), ("b", 2)]),  # seed numbers are kept
+        ([7, 2, 9], "a", -1, [("a", 7), ("b", 2), ("c", 9)]),  # already first
+        ([1, 2, 3], "c", -1, [("a", 1), ("c", 2), ("b", 3)]),  # 1, 2, 3… stays so
+        ([1, 2, 3], "c", 1, [("a", 1), ("b", 2), ("c", 3)]),  # already last
+    ],
+)
+def test_move_question_keeps_custom_numbers(numbers, key, step, expected):
+    document = {"questions": [{"id": k, "number": n} for k, n in zip("abc", numbers, strict=True)]}
+    service.move_question(document, key, step)
+    assert [(q["id"], q["number"]) for q in document["questions"]] == expected
+
+
+def test_duplicate_and_delete(member_client, campaign):
+    build_teachers(member_client, campaign)
+    member_client.post(f"{base(campaign)}/teachers/questions/t2/duplicate")
+    teachers = latest(campaign, "teachers")
+    assert [(q.key, q.number) for q in teachers.questions] == [
+        ("t1", 1),
+        ("t2", 2),
+        ("t4", 4),
+        ("t3", 3),
+    ]
+    copy = teachers.questions[2]
+    assert (copy.text, [o.key for o in copy.options]) == (
+        "Де Ви розміщуєте критерії?",
+        ["board", "site", "none"],
+    )
+    member_client.post(f"{base(campaign)}/teachers/questions/t1/duplicate")
+    assert latest(campaign, "teachers").questions[1].measures is None  # a construct is one question
+    member_client.post(f"{base(campaign)}/teachers/questions/t2/delete")
+    assert [q.key for q in latest(campaign, "teachers").questions] == ["t1", "t5", "t4", "t3"]
+    assert member_client.post(f"{base(campaign)}/teachers/questions/zz/delete").status_code == 302
+    assert "Запитання не знайдено." in flashes(member_client)
+
+
+def test_link_a_construct_with_suggestions_and_check_it(member_client, campaign):
+    build_teachers(member_client, campaign)
+    page = member_client.get(f"{base(campaign)}/students/questions/new").get_data(as_text=True)
+    # Before any text: the constructs the other roles already measure.
+    assert "<code>criteria_understanding</code>" in page
+    response = add_question(
+        member_client,
+        campaign,
+        "students",
+        key="s1",
+        number="1",
+        text="Я розумію, що таке критерії оцінювання.",
+        options="yes | Так | 2\nno | Ні | 1",
+        measures="criteria_wrong",
+    )
+    assert response.status_code == 302
+    edit = member_client.get(f"{base(campaign)}/students/questions/s1").get_data(as_text=True)
+    assert 'id="measures-candidates"' in edit
+    suggestions = edit.split('id="measures-candidates"')[1].split("</ul>")[0]
+    assert "Я розумію, що таке критерії оцінювання." in suggestions
+    assert "criteria_understanding" in suggestions
+    # A link to a multiple-choice construct of another type is refused with the loader's words.
+    response = member_client.post(
+        f"{base(campaign)}/teachers/questions/t2",
+        data={**QUESTION_DEFAULTS, "key": "t2", "number": "2", "type": "multiple",
+              "text": "Де Ви розміщуєте критерії?", "options": "board | На дошці\nnone | Ніде",
+              "measures": "criteria_wrong"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "«criteria_wrong»: тип single не збігається з типом multiple запитання «t2»" in (
+        response.get_data(as_text=True)
+    )
+    response = member_client.post(
+        f"{base(campaign)}/students/questions/s1",
+        data={**QUESTION_DEFAULTS, "key": "s1", "number": "1", "text": "Я розумію критерії.",
+              "options": "yes | Так\nno | Ні", "measures": "criteria_understanding"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "«criteria_understanding»: для порівняння варіанти потребують значень" in (
+        response.get_data(as_text=True)
+    )
+    response = member_client.post(
+        f"{base(campaign)}/students/questions/s1",
+        data={**QUESTION_DEFAULTS, "key": "s1", "number": "1", "text": "Я розумію критерії.",
+              "scale": "degree", "measures": "criteria_understanding", "required": "y"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert latest(campaign, "students").questions[0].measures == "criteria_understanding"
+
+
+def test_form_errors_are_shown_and_nothing_is_stored(member_client, campaign):
+    build_teachers(member_client, campaign)
+    response = add_question(
+        member_client, campaign, "teachers", key="t1", number="9", text="Дубль", scale="degree"
+    )
+    assert response.status_code == 422
+    assert "запитання з id «t1» вже є" in response.get_data(as_text=True)
+    response = add_question(
+        member_client, campaign, "teachers", key="t9", number="9", text="Без варіантів"
+    )
+    assert response.status_code == 422
+    assert "запитання типу single потребує scale або options" in response.get_data(as_text=True)
+    response = add_question(
+        member_client, campaign, "teachers", key="t9", number="9", text="X", options="лише текст"
+    )
+    assert response.status_code == 422
+    assert "Варіанти, рядок 1" in response.get_data(as_text=True)
+    assert len(latest(campaign, "teachers").questions) == 3
+
+
+def test_preview_shows_the_questionnaire_as_the_respondent_sees_it(member_client, campaign):
+    build_teachers(member_client, campaign)
+    member_client.post(
+        f"{base(campaign)}/teachers/settings",
+        data={"title": "Анкета для вчителів гімназії", "intro": "Дякуємо!"},
+    )
+    response = member_client.get(f"{base(campaign)}/teachers/preview")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<h1>Анкета для вчителів гімназії</h1>" in page
+    assert "Дякуємо!" in page
+    legends = [(n, t.strip()) for n, t in re.findall(r"<legend>(\d+)\. ([^<]+)", page)]
+    assert legends == [
+        ("1", "Я розумію, що таке критерії оцінювання."),
+        ("2", "Де Ви розміщуєте критерії?"),
+        ("3", "Ваші пропозиції"),
+    ]
+    assert page.count('type="radio" name="q-t1"') == 4
+    assert page.count('type="checkbox" name="q-t2"') == 3
+    assert '<textarea name="q-t3"' in page
+    assert "(обов&#39;язкове)" in page or "(обов'язкове)" in page
+    assert 'name="viewport"' in page
+
+
+def answer(client, campaign: Campaign, role: str, answers: dict, submission: str = SUBMISSION):
+    token = campaign.link_for(role).token
+    form = client.get(f"/s/{token}").get_data(as_text=True)
+    data = {"submission_id": submission, **answers}
+    response = client.post(f"/s/{token}", data=data)
+    return form, response
+
+
+def test_answer_it_then_edit_makes_version_2_and_old_response_stays_on_version_1(
+    member_client, campaign
+):
+    build_teachers(member_client, campaign)
+    page, response = answer(
+        member_client,
+        campaign,
+        "teachers",
+        {"q-t1": "mostly", "q-t2": ["board", "site"], "q-t3": "Більше прикладів"},
+    )
+    assert "Я розумію, що таке критерії оцінювання." in page
+    assert response.status_code == 303
+    version_1 = latest(campaign, "teachers")
+    stored = db.session.scalar(select(Response))
+    assert stored.questionnaire_id == version_1.id
+
+    editor = member_client.get(f"{base(campaign)}/teachers").get_data(as_text=True)
+    assert "створить нову версію 2" in editor
+    response = member_client.post(
+        f"{base(campaign)}/teachers/questions/t1",
+        data={**QUESTION_DEFAULTS, "key": "t1", "number": "1", "scale": "degree",
+              "text": "Я знаю критерії оцінювання.", "required": "y",
+              "topic": "criteria_understanding", "measures": "criteria_understanding"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert any("нову версію 2" in message for message in flashes(member_client))
+    version_2 = latest(campaign, "teachers")
+    assert (version_2.version, version_2.questions[0].text) == (2, "Я знаю критерії оцінювання.")
+    db.session.refresh(stored)
+    assert stored.questionnaire_id == version_1.id
+    assert version_1.questions[0].text == "Я розумію, що таке критерії оцінювання."
+    # The campaign keeps collecting on version 1 (it has responses), and reports against it.
+    assert campaign.link_for("teachers").questionnaire_id == version_1.id
+    result = analyze_campaign(campaign).question("teachers", "t1")
+    assert (result.text, result.answered) == ("Я розумію, що таке критерії оцінювання.", 1)
+    assert result.option("mostly").count == 1
+    # A second edit changes version 2 in place: no responses there yet.
+    member_client.post(f"{base(campaign)}/teachers/questions/t3/delete")
+    assert latest(campaign, "teachers").version == 2
+    changes = db.session.scalars(select(QuestionnaireChange).order_by(QuestionnaireChange.id)).all()
+    assert [(c.role, c.version, c.action) for c in changes][-3:] == [
+        ("teachers", 1, "add_question"),
+        ("teachers", 2, "edit_question"),
+        ("teachers", 2, "delete_question"),
+    ]
+
+
+def test_yaml_download_upload_round_trips(member_client, campaign, school):
+    build_teachers(member_client, campaign)
+    response = member_client.get(f"{base(campaign)}/teachers.yaml")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="teachers.yaml"'
+    text = response.get_data(as_text=True)
+    document = yaml.safe_load(text)
+    assert [q["id"] for q in document["questions"]] == ["t1", "t2", "t3"]
+    teachers = latest(campaign, "teachers")
+    parsed = parse_role_text(text, "teachers.yaml", campaign.direction.definition)
+    assert content_hash(parsed) == teachers.content_hash
+
+    # Upload into another school's own questionnaires: the same definition.
+    other_school = factories.make_school("school-b", "Ліцей №2")
+    other = create_campaign(other_school, "assessment-system", "2024-2025")
+    member_b = factories.make_user("member@b.ua", role="member", school=other_school)
+    client_b = member_client.application.test_client()
+    # The test's app context outlives requests: forget the user Flask-Login cached in ``g``.
+    g.pop("_login_user", None)
+    factories.login(client_b, member_b.email)
+    start(client_b, other, "scratch")
+    upload = client_b.post(
+        f"{base(other)}/teachers/upload",
+        data={"file": (io.BytesIO(text.encode()), "teachers.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302
+    copied = latest(other, "teachers")
+    assert copied.content_hash == teachers.content_hash
+    assert dump_questionnaire(copied) == text
+    assert copied.direction.school_id == other_school.id
+    # The same file again: nothing changes.
+    client_b.post(
+        f"{base(other)}/teachers/upload",
+        data={"file": (io.BytesIO(text.encode()), "teachers.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert "Змін немає." in flashes(client_b)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("questions: [", "teachers.yaml:2: file: помилка синтаксису YAML"),
+        (
+            "direction: assessment-system\nrole: teachers\ntitle: T\nquestions:\n"
+            "  - id: t1\n    number: 1\n    text: A\n    scale: nope\n",
+            "teachers.yaml:8: questions[t1].scale: шкала «nope» не описана в direction.yaml",
+        ),
+        (
+            "direction: assessment-system\nrole: parents\ntitle: T\nquestions:\n"
+            "  - id: p1\n    number: 1\n    text: A\n    type: text\n",
+            "Файл містить анкету для ролі «parents», а не «teachers».",
+        ),
+    ],
+)
+def test_upload_errors_use_the_check_command_words(member_client, campaign, content, message):
+    build_teachers(member_client, campaign)
+    before = latest(campaign, "teachers").content_hash
+    member_client.post(
+        f"{base(campaign)}/teachers/upload",
+        data={"file": (io.BytesIO(content.encode()), "teachers.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert any(m.startswith(message) for m in flashes(member_client)), flashes(member_client)
+    assert latest(campaign, "teachers").content_hash == before
+
+
+def test_library_copy_is_editable_and_the_library_is_not(member_client, campaign):
+    response = member_client.post(f"{base(campaign)}/teachers/questions/t7/delete")
+    assert response.status_code == 302
+    assert any("Анкети бібліотеки не редагуються" in m for m in flashes(member_client))
+    start(member_client, campaign, "library")
+    db.session.refresh(campaign)
+    own = latest(campaign, "teachers")
+    library = Questionnaire.latest(Direction.library("assessment-system").id, "teachers")
+    assert own.id != library.id and own.content_hash == library.content_hash
+    assert campaign.link_for("teachers").questionnaire_id == own.id
+    member_client.post(f"{base(campaign)}/teachers/questions/t7/delete")
+    assert "t7" not in [q.key for q in latest(campaign, "teachers").questions]
+    assert "t7" in [q.key for q in library.questions]
+    again = member_client.post(f"{base(campaign)}/start", data={"source": "library"})
+    assert again.status_code == 302
+    assert "Ця кампанія вже має власні анкети закладу." in flashes(member_client)
+
+
+def test_own_questionnaires_are_refused_after_responses(member_client, campaign):
+    link = campaign.link_for("parents")
+    answers = {q.key: q.options[0].key for q in link.questionnaire.questions if q.required}
+    from app.surveys.service import store_response
+
+    store_response(link, answers, "B" * 22)
+    member_client.post(f"{base(campaign)}/start", data={"source": "scratch"})
+    assert any("вже має відповіді" in m for m in flashes(member_client))
+    db.session.refresh(campaign)
+    assert campaign.direction.school_id is None
+
+
+def test_direction_requirements_and_topics_are_edited_and_checked(member_client, campaign):
+    build_teachers(member_client, campaign)
+    page = member_client.get(f"{base(campaign)}/direction")
+    text = re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", page.get_data(as_text=True), re.S)
+    current = html.unescape(text.group(1))
+    edited = current.replace(
+        "title: Розуміння критеріїв оцінювання", "title: Чи зрозумілі критерії"
+    )
+    assert edited != current
+    response = member_client.post(f"{base(campaign)}/direction", data={"text": edited})
+    assert response.status_code == 302
+    db.session.refresh(campaign)
+    topics = {t["id"]: t["title"] for r in campaign.direction.requirements for t in r["topics"]}
+    assert topics["criteria_understanding"] == "Чи зрозумілі критерії"
+    # Removing a topic that a question uses is refused with the question's error.
+    broken = current.replace("id: criteria_understanding", "id: criteria_clear")
+    response = member_client.post(f"{base(campaign)}/direction", data={"text": broken})
+    assert response.status_code == 422
+    assert "questions[t1].topic: тема «criteria_understanding» не описана в direction.yaml" in (
+        response.get_data(as_text=True)
+    )
+    db.session.refresh(campaign)
+    assert "criteria_understanding" in {
+        t["id"] for r in campaign.direction.requirements for t in r["topics"]
+    }
+    library = Direction.library("assessment-system")
+    assert "Розуміння критеріїв оцінювання" in str(library.definition)
+
+
+def test_history_records_who_and_what(member_client, campaign, member):
+    build_teachers(member_client, campaign)
+    page = member_client.get(f"{base(campaign)}/teachers").get_data(as_text=True)
+    assert "Історія змін" in page
+    assert "Додано запитання t3" in page and member.email in page
+    changes = db.session.scalars(select(QuestionnaireChange)).all()
+    assert {c.user_id for c in changes} == {member.id}
+    assert all(c.created_at.tzinfo is not None for c in changes)
+    assert sorted(c.action for c in changes) == sorted(["start_scratch"] * 3 + ["add_question"] * 3)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/start"),
+        ("get", "/teachers/questions/new"),
+        ("post", "/teachers/questions/t7/delete"),
+        ("post", "/teachers/upload"),
+        ("get", "/direction"),
+    ],
+)
+def test_directors_may_not_edit(director_client, campaign, method, path):
+    response = getattr(director_client, method)(base(campaign) + path)
+    assert response.status_code == 403
+
+
+def test_directors_may_look(director_client, campaign):
+    assert director_client.get(f"{base(campaign)}/").status_code == 200
+    assert director_client.get(f"{base(campaign)}/teachers").status_code == 200
+    assert director_client.get(f"{base(campaign)}/teachers/preview").status_code == 200
+    assert director_client.get(f"{base(campaign)}/teachers.yaml").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/"),
+        ("get", "/teachers"),
+        ("get", "/teachers.yaml"),
+        ("get", "/teachers/preview"),
+        ("post", "/start"),
+        ("post", "/teachers/questions/t7/delete"),
+    ],
+)
+def test_another_school_gets_404(client, campaign, method, path):
+    other = factories.make_school("school-b", "Ліцей №2")
+    factories.make_user("member@b.ua", role="member", school=other)
+    factories.login(client, "member@b.ua")
+    assert getattr(client, method)(base(campaign) + path).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_login(client, campaign):
+    response = client.get(f"{base(campaign)}/teachers")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
