@@ -516,3 +516,22 @@ def test_several_options_note_is_not_repeated():
         "9. Інформацію про критерії я отримую... (можна обрати декілька варіантів відповідей) "
         "Виберіть усе, що підходить." in texts
     )
+
+
+def test_properties_are_in_schema_order(document):
+    """Word rejects a file whose w:pPr / w:rPr children are out of schema order."""
+    from app.reports.styles import _PPR_ORDER, _RPR_ORDER
+
+    def in_order(element, order):
+        ranks = [order.index(child.tag.split("}")[1]) for child in element]
+        return ranks == sorted(ranks)
+
+    roots = [document.styles.element, document.element.body]
+    for root in roots:
+        for ppr in root.iter(qn("w:pPr")):
+            assert in_order(ppr, _PPR_ORDER), [c.tag for c in ppr]
+        for rpr in root.iter(qn("w:rPr")):
+            assert in_order(rpr, _RPR_ORDER), [c.tag for c in rpr]
+    numbering = document.part.numbering_part.element
+    tags = [child.tag.split("}")[1] for child in numbering]
+    assert tags.index("num") > max(i for i, t in enumerate(tags) if t == "abstractNum")

@@ -19,8 +19,6 @@ from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Cm
 from docx.text.paragraph import Paragraph
 
@@ -797,19 +795,4 @@ class _Builder:
 
 def _set_paragraph_numbering(paragraph: Paragraph, num_id: int) -> None:
     """Point a list paragraph at its own list instance (so each list starts at 1)."""
-    ppr = paragraph._p.get_or_add_pPr()
-    existing = ppr.find(qn("w:numPr"))
-    if existing is not None:
-        ppr.remove(existing)
-    num_pr = OxmlElement("w:numPr")
-    ilvl = OxmlElement("w:ilvl")
-    ilvl.set(qn("w:val"), "0")
-    num = OxmlElement("w:numId")
-    num.set(qn("w:val"), str(num_id))
-    num_pr.append(ilvl)
-    num_pr.append(num)
-    style = ppr.find(qn("w:pStyle"))
-    if style is not None:
-        style.addnext(num_pr)
-    else:
-        ppr.insert(0, num_pr)
+    styles.set_numbering(paragraph._p.get_or_add_pPr(), num_id)

@@ -9,6 +9,8 @@ characters.
 
 from __future__ import annotations
 
+from typing import Any
+
 from docx.document import Document as DocumentObject
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -88,19 +90,116 @@ def _paragraph_style(document: DocumentObject, name: str, base: str = "Normal") 
         return style
 
 
+def set_numbering(ppr: Any, num_id: int, level: int = 0) -> None:
+    """Point a paragraph's or a style's properties (``w:pPr``) at a list, in schema order."""
+    num_pr = ppr.get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = level
+    num_pr.get_or_add_numId().val = num_id
+
+
 def _set_numbering(style: BaseStyle, num_id: int, level: int = 0) -> None:
-    ppr = style.element.get_or_add_pPr()
-    existing = ppr.find(qn("w:numPr"))
-    if existing is not None:
-        ppr.remove(existing)
-    num_pr = OxmlElement("w:numPr")
-    ilvl = OxmlElement("w:ilvl")
-    ilvl.set(qn("w:val"), str(level))
-    num_id_element = OxmlElement("w:numId")
-    num_id_element.set(qn("w:val"), str(num_id))
-    num_pr.append(ilvl)
-    num_pr.append(num_id_element)
-    ppr.insert(0, num_pr)
+    set_numbering(style.element.get_or_add_pPr(), num_id, level)
+
+
+# The order of w:pPr and w:rPr children that the WordprocessingML schema requires (Word
+# refuses a file whose properties are out of order; LibreOffice does not mind).
+_PPR_ORDER = [
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "suppressLineNumbers",
+    "pBdr",
+    "shd",
+    "tabs",
+    "suppressAutoHyphens",
+    "kinsoku",
+    "wordWrap",
+    "overflowPunct",
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+    "textDirection",
+    "textAlignment",
+    "textboxTightWrap",
+    "outlineLvl",
+    "divId",
+    "cnfStyle",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+]
+_RPR_ORDER = [
+    "rStyle",
+    "rFonts",
+    "b",
+    "bCs",
+    "i",
+    "iCs",
+    "caps",
+    "smallCaps",
+    "strike",
+    "dstrike",
+    "outline",
+    "shadow",
+    "emboss",
+    "imprint",
+    "noProof",
+    "snapToGrid",
+    "vanish",
+    "webHidden",
+    "color",
+    "spacing",
+    "w",
+    "kern",
+    "position",
+    "sz",
+    "szCs",
+    "highlight",
+    "u",
+    "effect",
+    "bdr",
+    "shd",
+    "fitText",
+    "vertAlign",
+    "rtl",
+    "cs",
+    "em",
+    "lang",
+    "eastAsianLayout",
+    "specVanish",
+    "oMath",
+]
+
+
+def _sort_children(element: Any, order: list[str]) -> None:
+    rank = {qn(f"w:{name}"): index for index, name in enumerate(order)}
+    children = list(element)
+    children.sort(key=lambda child: rank.get(child.tag, len(rank)))
+    for child in children:
+        element.remove(child)
+        element.append(child)
+
+
+def normalise_order(document: DocumentObject) -> None:
+    """Put the children of every style's w:pPr and w:rPr in schema order."""
+    for style in document.styles.element.iter(qn("w:style")):
+        for ppr in style.iter(qn("w:pPr")):
+            _sort_children(ppr, _PPR_ORDER)
+        for rpr in style.iter(qn("w:rPr")):
+            _sort_children(rpr, _RPR_ORDER)
 
 
 def _abstract_numbering(
@@ -283,6 +382,7 @@ def apply_page_and_styles(document: DocumentObject) -> dict[str, int]:
         _set_fonts(style, BODY_SIZE)
         style.paragraph_format.first_line_indent = None
         style.paragraph_format.space_after = Pt(3)
+    normalise_order(document)
     return list_ids
 
 
