@@ -1,7 +1,172 @@
-"""Results, texts and export pages (staff)."""
+"""Results, texts and export pages (staff).
+
+Every page 404s for a campaign of another school (``Campaign.visible_to``). Directors read;
+only members and admins post (texts, level override: 403 for a director) and download the
+responses (they hold open-text answers, which directors never see).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import tempfile
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.analysis.results import ROLE_LABELS, ROLES
+from app.auth import editor_required
+from app.dashboard import charts, services
+from app.dashboard.forms import LevelForm, texts_form_class
+from app.errors import AnketaError
+from app.models import Campaign
 
 bp = Blueprint("dashboard", __name__)
+
+ROLE_PATTERN = "any(teachers, students, parents)"
+
+
+def _visible_campaign(campaign_id: int) -> Campaign:
+    campaign = Campaign.visible_to(current_user, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _render_results(campaign: Campaign, level_form: LevelForm, status: int = 200) -> Any:
+    from app.results.service import analyze_campaign  # scipy: imported on first use
+
+    page = services.results_page(analyze_campaign(campaign), campaign, current_user)
+    return render_template(
+        "dashboard/results.html", campaign=campaign, page=page, level_form=level_form,
+        charts=charts, role_labels=ROLE_LABELS,
+    ), status  # fmt: skip
+
+
+@bp.route("/campaigns/<int:campaign_id>/results")
+@login_required
+def results(campaign_id: int) -> Any:
+    """The results page: summary of gaps, constructs side by side, level, open answers."""
+    campaign = _visible_campaign(campaign_id)
+    form = LevelForm(
+        level_override=campaign.level_override or "",
+        level_justification=campaign.level_justification or "",
+    )
+    return _render_results(campaign, form)
+
+
+@bp.route("/campaigns/<int:campaign_id>/level", methods=["POST"])
+@login_required
+@editor_required
+def level(campaign_id: int) -> Any:
+    """Store the working group's level; on an error re-render the results with the input."""
+    campaign = _visible_campaign(campaign_id)
+    form = LevelForm()
+    if form.validate_on_submit():
+        try:
+            services.set_override(campaign, form.level_override.data,
+                                  form.level_justification.data, current_user)  # fmt: skip
+        except AnketaError as error:
+            form.level_justification.errors = [str(error)]
+        else:
+            flash(_("Рівень збережено."), "success")
+            return redirect(url_for(".results", campaign_id=campaign.id, _anchor="level"), 303)
+    return _render_results(campaign, form, 400)
+
+
+@bp.route("/campaigns/<int:campaign_id>/texts", methods=["GET", "POST"])
+@login_required
+def texts(campaign_id: int) -> Any:
+    """The довідка's texts: read-only for a director, a form for the working group."""
+    campaign = _visible_campaign(campaign_id)
+    if request.method == "POST" and not current_user.can_edit:
+        abort(403)
+    topics = services.topic_fields(campaign)
+    requirements = services.requirement_fields(campaign)
+    form_class = texts_form_class(topics, requirements)
+    status = 200
+    if request.method == "POST":
+        form = form_class()
+        if form.validate_on_submit():
+            try:
+                services.save_texts_from_form(campaign, form.data, current_user)
+            except AnketaError as error:
+                flash(str(error), "error")
+            else:
+                flash(_("Тексти довідки збережено."), "success")
+                return redirect(url_for(".texts", campaign_id=campaign.id), 303)
+        status = 400
+    else:
+        form = form_class(data=services.texts_form_data(campaign))
+    return render_template(
+        "dashboard/texts.html", campaign=campaign, form=form, topics=topics,
+        requirements=requirements, readonly=not current_user.can_edit,
+    ), status  # fmt: skip
+
+
+@bp.route("/campaigns/<int:campaign_id>/export/responses.csv")
+@login_required
+@editor_required
+def export_responses_csv(campaign_id: int) -> Any:
+    """Stream one role's responses as CSV (``?role=teachers|students|parents``)."""
+    from app.reports.exports import csv_chunks, export_filename
+
+    campaign = _visible_campaign(campaign_id)
+    role = request.args.get("role", "")
+    if role not in ROLES or campaign.link_for(role) is None:
+        abort(404)
+    response = Response(
+        stream_with_context(csv_chunks(campaign, role)), mimetype="text/csv; charset=utf-8"
+    )
+    name = export_filename(campaign, "responses", "csv", role)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return _no_store(response)
+
+
+@bp.route("/campaigns/<int:campaign_id>/export/responses.xlsx")
+@login_required
+@editor_required
+def export_responses_xlsx(campaign_id: int) -> Any:
+    """Send the responses as XLSX, one sheet per role (built in a temporary file)."""
+    from app.reports.exports import XLSX_MIMETYPE, export_filename, write_responses_xlsx
+
+    campaign = _visible_campaign(campaign_id)
+    # Closed (and so deleted) by send_file's response when it has been sent.
+    target = tempfile.TemporaryFile()  # noqa: SIM115
+    write_responses_xlsx(campaign, target)
+    target.seek(0)
+    response = send_file(target, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=export_filename(campaign, "responses", "xlsx"))  # fmt: skip
+    return _no_store(response)
+
+
+@bp.route("/campaigns/<int:campaign_id>/export/tables.xlsx")
+@login_required
+def export_tables_xlsx(campaign_id: int) -> Any:
+    """Send the aggregated tables (per role, gaps, requirement scores) as XLSX."""
+    from app.reports.exports import XLSX_MIMETYPE, export_filename, write_tables_xlsx
+    from app.results.service import analyze_campaign
+
+    campaign = _visible_campaign(campaign_id)
+    target = tempfile.TemporaryFile()  # noqa: SIM115
+    write_tables_xlsx(analyze_campaign(campaign, with_dynamics=False), target)
+    target.seek(0)
+    response = send_file(target, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=export_filename(campaign, "tables", "xlsx"))  # fmt: skip
+    return _no_store(response)

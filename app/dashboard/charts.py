@@ -1,0 +1,136 @@
+"""Server-made HTML/CSS charts for the results page: no script, no third-party request.
+
+A stacked bar is a row of ``<span>`` segments whose widths are the option percents; the same
+level of every scale has the same colour everywhere (``lvl-1`` the best … ``lvl-4`` the worst,
+``unk`` for «не знаю»), nominal options (grades) take ``cat-N`` colours. Every bar carries its
+numbers as text (a label inside wide segments, ``title`` and an ``aria-label`` on the bar), and
+the template prints the same numbers in a table next to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from app.analysis.results import OptionResult
+from app.reports.language import format_number, format_p_value, format_percent, format_pp
+
+#: Below this width (in %) a segment carries no printed label (it would not fit).
+LABEL_MIN_WIDTH = 9.0
+LEVEL_CLASSES = ("lvl-1", "lvl-2", "lvl-3", "lvl-4")
+
+
+def level_classes(options: Sequence[OptionResult]) -> dict[str, str]:
+    """Return {option key: CSS class}: valued options by rank of value (best → ``lvl-1``,
+    worst → ``lvl-4``, spread over the four colours), options without a value ``unk``;
+    when no option has a value (a nominal question), ``cat-0``, ``cat-1``… in order."""
+    valued = sorted({o.value for o in options if o.value is not None}, reverse=True)
+    if not valued:
+        return {option.key: f"cat-{index % 8}" for index, option in enumerate(options)}
+    span = len(valued) - 1
+    classes = {}
+    for option in options:
+        if option.value is None:
+            classes[option.key] = "unk"
+        else:
+            rank = valued.index(option.value)
+            classes[option.key] = LEVEL_CLASSES[round(rank * 3 / span) if span else 0]
+    return classes
+
+
+def stacked_bar(options: Sequence[OptionResult], label: str) -> Markup:
+    """Return one horizontal 100 % bar of a single-choice distribution.
+
+    ``label`` names the group (e.g. «вчителі») for screen readers; options without answers
+    take no room. An empty distribution gives an empty grey bar.
+    """
+    classes = level_classes(options)
+    parts = []
+    described = []
+    for option in options:
+        if not option.percent:
+            continue
+        text = f"{option.text}: {format_percent(option.percent)}"
+        described.append(text)
+        inner = format_number(option.percent) if option.percent >= LABEL_MIN_WIDTH else ""
+        parts.append(
+            Markup('<span class="seg {cls}" style="width:{width:.1f}%" title="{title}">'
+                   "{inner}</span>").format(
+                cls=classes[option.key], width=option.percent, title=text, inner=inner
+            )
+        )  # fmt: skip
+    aria = f"{label}: " + ("; ".join(described) if described else _("немає відповідей"))
+    return Markup('<div class="bar" role="img" aria-label="{aria}">{parts}</div>').format(
+        aria=aria, parts=Markup("").join(parts)
+    )
+
+
+def share_bar(percent: float | None, css_class: str = "share") -> Markup:
+    """Return a single bar filled to ``percent`` (a multiple-choice option's share); the
+    number is printed next to it by the template. None gives an empty bar."""
+    width = percent or 0.0
+    return Markup(
+        '<span class="hbar" aria-hidden="true"><span class="{cls}" style="width:{w:.1f}%">'
+        "</span></span>"
+    ).format(cls=css_class, w=width)
+
+
+def legend(options: Sequence[OptionResult]) -> Markup:
+    """Return the colour legend of a distribution's options (text + swatch)."""
+    classes = level_classes(options)
+    items = [
+        Markup('<li><span class="swatch {cls}" aria-hidden="true"></span>{text}</li>').format(
+            cls=classes[option.key], text=option.text
+        )
+        for option in options
+    ]
+    return Markup('<ul class="legend">{items}</ul>').format(items=Markup("").join(items))
+
+
+def change_mark(change_pp: float | None) -> Markup:
+    """Return the change since the previous campaign: «▲ 3,2 в. п.», «▼ 1,0 в. п.» or «= 0,0»
+    (empty when there is nothing to compare)."""
+    if change_pp is None:
+        return Markup("")
+    value = format_number(abs(change_pp))
+    if change_pp > 0:
+        mark, cls, words = "▲", "up", _("зросла на")
+    elif change_pp < 0:
+        mark, cls, words = "▼", "down", _("знизилась на")
+    else:
+        return Markup('<span class="change same" title="без змін">= 0,0</span>')
+    return Markup(
+        '<span class="change {cls}" title="{words} {value} в. п.">{mark}\u00a0{value}'
+        "\u00a0в.\u00a0п.</span>"
+    ).format(cls=cls, words=words, value=value, mark=mark)
+
+
+def percent(value: float | None) -> str:
+    """Return «80,6 %» (no-break space) or «—» for None."""
+    return "—" if value is None else format_percent(value)
+
+
+def escape_text(text: str) -> Markup:
+    """Return ``text`` escaped with its line breaks kept (``<br>``)."""
+    return Markup("<br>").join(escape(line) for line in text.splitlines())
+
+
+def pp(value: float | None) -> str:
+    """Return a difference in percentage points, absolute: «40,8 в. п.» («—» for None)."""
+    return "—" if value is None else format_pp(value)
+
+
+def p_value(value: float | None) -> str:
+    """Return «p < 0,001» / «p = 0,012», or «—» when nothing was tested."""
+    return "—" if value is None else format_p_value(value)
+
+
+def significance_words(significant: bool | None) -> str:
+    """Return what a p-value means for the reader."""
+    if significant is None:
+        return _("перевірити неможливо: замало відповідей")
+    if significant:
+        return _("різниця статистично значуща")
+    return _("може бути випадковою")
