@@ -174,8 +174,8 @@ def gap_summary(
         elif gap.difference_pp is not None:
             items.append(
                 GapItem(anchor, title, question, None, gap.role_a, gap.role_b, gap.share_a,
-                        gap.share_b, gap.difference_pp, gap.p_value, _significant(gap.p_value, analysis),
-                        gap.key)
+                        gap.share_b, gap.difference_pp, gap.p_value,
+                        _significant(gap.p_value, analysis), gap.key)
             )  # fmt: skip
     items.sort(key=lambda item: (not item.key, -abs(item.difference_pp)))
     key_count = sum(1 for item in items if item.key)
