@@ -53,8 +53,8 @@ def csv_bytes(
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
-@pytest.fixture
-def campaign(school):
+def make_import_campaign(school):
+    """A campaign on the small questionnaires; a students' option has a comma in its text."""
     direction = factories.make_direction()
     questionnaires = factories.small_questionnaires(direction)
     # The library's option with a comma in its text, as Google joins checkbox answers with ", ".
@@ -62,6 +62,11 @@ def campaign(school):
     sources.options[2].text = "На сайті школи, у соцмережах"
     db.session.commit()
     return factories.make_campaign(school, direction, questionnaires)
+
+
+@pytest.fixture
+def campaign(school):
+    return make_import_campaign(school)
 
 
 def stored(role: str = "students") -> int:
