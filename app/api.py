@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.models import Campaign
-from app.results.service import analyze_campaign
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -33,6 +32,9 @@ def campaign_results(campaign_id: int) -> Response:
     campaign = Campaign.visible_to(current_user, campaign_id)
     if campaign is None:
         return _json({"error": _("Кампанію не знайдено.")}, 404)
+    # Imported on use: scipy stays out of the workers that only serve respondents.
+    from app.results.service import analyze_campaign
+
     response = _json(analyze_campaign(campaign).to_json())
     response.headers["Cache-Control"] = "private, no-store"
     return response

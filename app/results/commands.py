@@ -12,7 +12,6 @@ from flask.cli import with_appcontext
 
 from app.analysis.results import ROLE_LABELS, CampaignAnalysis
 from app.results.i18n import _
-from app.results.service import analyze_campaign, get_campaign, set_level_override
 
 
 def results_json(analysis: CampaignAnalysis) -> str:
@@ -53,6 +52,8 @@ def _summary(analysis: CampaignAnalysis) -> list[str]:
 @with_appcontext
 def analyze_command(campaign_id: int, as_json: bool) -> None:
     """Аналіз кампанії: відсотки, розбіжності, рівень (--json: документ зі схеми)."""
+    from app.results.service import analyze_campaign, get_campaign  # scipy: on use only
+
     analysis = analyze_campaign(get_campaign(campaign_id))
     if as_json:
         click.echo(results_json(analysis))
@@ -73,6 +74,8 @@ def level_group() -> None:
 @with_appcontext
 def level_set(campaign_id: int, level: str, justification: str) -> None:
     """Встановити рівень (high|sufficient|needs_improvement|low) з обґрунтуванням."""
+    from app.results.service import analyze_campaign, get_campaign, set_level_override
+
     campaign = set_level_override(get_campaign(campaign_id), level, justification, user=None)
     analysis = analyze_campaign(campaign, with_dynamics=False)
     computed = analysis.computed_level.label if analysis.computed_level else "—"
@@ -87,6 +90,8 @@ def level_set(campaign_id: int, level: str, justification: str) -> None:
 @with_appcontext
 def level_clear(campaign_id: int) -> None:
     """Скасувати рівень робочої групи: діятиме розрахований."""
+    from app.results.service import get_campaign, set_level_override
+
     set_level_override(get_campaign(campaign_id), None, None, user=None)
     click.echo(_("Рівень робочої групи скасовано."))
 
