@@ -64,6 +64,7 @@ MAX_PROBLEMS = 20
 MAX_ROWS_LISTED = 10
 CHUNK = 64 * 1024
 MAX_MERGED_PARTS = 8
+MATCH_CACHE_SIZE = 2000
 SOURCE = "import"
 
 TIMESTAMP_HEADERS = {
@@ -281,6 +282,8 @@ class _QuestionMatcher:
 
     def __init__(self, question: Question, plan: ImportPlan) -> None:
         self.question = question
+        self.type = question.type
+        self.cache: dict[str, tuple[list[str], list[str]]] = {}
         self.labels: dict[str, str] = {}
         for option in question.options:
             names = [option.text, option.key, *(option.translations or {}).values()]
@@ -292,11 +295,22 @@ class _QuestionMatcher:
                 self.labels[normalise_label(value)] = option_key
 
     def match(self, cell: str) -> tuple[list[str], list[str]]:
-        """Return (option keys, unknown values) for a cell (already stripped, not empty)."""
+        """Return (option keys, unknown values) for a cell (already stripped, not empty).
+
+        Exports repeat the same few cells thousands of times: results are cached (bounded).
+        """
+        found = self.cache.get(cell)
+        if found is None:
+            found = self._match(cell)
+            if len(self.cache) < MATCH_CACHE_SIZE:
+                self.cache[cell] = found
+        return found
+
+    def _match(self, cell: str) -> tuple[list[str], list[str]]:
         whole = self.labels.get(normalise_label(cell))
         if whole is not None:
             return [whole], []
-        if self.question.type == "single":
+        if self.type == "single":
             return [], [cell]
         tokens = _SEPARATORS.split(cell)
         parts = tokens[0::2]
@@ -410,6 +424,16 @@ class _RowChecker:
         self.max_text_length = max_text_length
         self.width = 0
         self.unknown: dict[tuple[str, str], UnknownAnswer] = {}
+        # Plain tuples: ORM attribute access per cell would dominate a large import.
+        self.columns = [
+            (index, key, self.questions[key].type, self.matchers.get(key))
+            for index, key in mapping.items()
+        ]
+        self.required = [
+            (key, question.number, question.text)
+            for key, question in self.questions.items()
+            if question.required
+        ]
 
     def problem(self, message: str) -> None:
         self.analysis.problem_count += 1
@@ -423,12 +447,11 @@ class _RowChecker:
             )
             return None
         answers: dict[str, list[str] | str] = {}
-        for index, key in self.mapping.items():
+        for index, key, question_type, matcher in self.columns:
             cell = row[index].strip()
             if not cell:
                 continue
-            question = self.questions[key]
-            if question.type == "text":
+            if matcher is None:
                 text = cell.replace("\r\n", "\n").replace("\r", "\n")
                 if len(text) > self.max_text_length:
                     self.problem(
@@ -437,18 +460,18 @@ class _RowChecker:
                     )
                 answers[key] = text
                 continue
-            options, unknown = self.matchers[key].match(cell)
+            options, unknown = matcher.match(cell)
             for value in unknown:
                 self._unknown(key, value, number)
-            if question.type == "single" and len(options) > 1:
+            if question_type == "single" and len(options) > 1:
                 self.problem(f"Рядок {number}: на «{key}» можна вибрати лише один варіант.")
             if options:
                 answers[key] = options
-        for key, question in self.questions.items():
-            if question.required and key not in answers and not self._has_unknown(key, row):
+        for key, question_number, text in self.required:
+            if key not in answers and not self._has_unknown(key, row):
                 self.problem(
                     f"Рядок {number}: немає відповіді на обов'язкове запитання "
-                    f"{question.number} («{_short(question.text)}»)."
+                    f"{question_number} («{_short(text)}»)."
                 )
         return answers
 
