@@ -8,7 +8,8 @@ responses (they hold open-text answers, which directors never see).
 from __future__ import annotations
 
 import tempfile
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 from flask import (
     Blueprint,
@@ -18,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -44,9 +44,22 @@ def _visible_campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _no_store(response: Response) -> Response:
+def _download(body: Any, mimetype: str, name: str) -> Response:
+    """Return an attachment response that no cache keeps."""
+    response = Response(body, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _file_chunks(target: IO[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
+    """Yield a temporary file's bytes and close (so delete) it once sent."""
+    try:
+        target.seek(0)
+        while chunk := target.read(size):
+            yield chunk
+    finally:
+        target.close()
 
 
 def _render_results(campaign: Campaign, level_form: LevelForm, status: int = 200) -> Any:
@@ -131,12 +144,11 @@ def export_responses_csv(campaign_id: int) -> Any:
     role = request.args.get("role", "")
     if role not in ROLES or campaign.link_for(role) is None:
         abort(404)
-    response = Response(
-        stream_with_context(csv_chunks(campaign, role)), mimetype="text/csv; charset=utf-8"
+    return _download(
+        stream_with_context(csv_chunks(campaign, role)),
+        "text/csv; charset=utf-8",
+        export_filename(campaign, "responses", "csv", role),
     )
-    name = export_filename(campaign, "responses", "csv", role)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return _no_store(response)
 
 
 @bp.route("/campaigns/<int:campaign_id>/export/responses.xlsx")
@@ -147,13 +159,15 @@ def export_responses_xlsx(campaign_id: int) -> Any:
     from app.reports.exports import XLSX_MIMETYPE, export_filename, write_responses_xlsx
 
     campaign = _visible_campaign(campaign_id)
-    # Closed (and so deleted) by send_file's response when it has been sent.
-    target = tempfile.TemporaryFile()  # noqa: SIM115
-    write_responses_xlsx(campaign, target)
-    target.seek(0)
-    response = send_file(target, mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=export_filename(campaign, "responses", "xlsx"))  # fmt: skip
-    return _no_store(response)
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks once sent)
+    try:
+        write_responses_xlsx(campaign, target)
+    except BaseException:
+        target.close()
+        raise
+    return _download(
+        _file_chunks(target), XLSX_MIMETYPE, export_filename(campaign, "responses", "xlsx")
+    )
 
 
 @bp.route("/campaigns/<int:campaign_id>/export/tables.xlsx")
@@ -164,9 +178,13 @@ def export_tables_xlsx(campaign_id: int) -> Any:
     from app.results.service import analyze_campaign
 
     campaign = _visible_campaign(campaign_id)
-    target = tempfile.TemporaryFile()  # noqa: SIM115
-    write_tables_xlsx(analyze_campaign(campaign, with_dynamics=False), target)
-    target.seek(0)
-    response = send_file(target, mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=export_filename(campaign, "tables", "xlsx"))  # fmt: skip
-    return _no_store(response)
+    analysis = analyze_campaign(campaign, with_dynamics=False)
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks once sent)
+    try:
+        write_tables_xlsx(analysis, target)
+    except BaseException:
+        target.close()
+        raise
+    return _download(
+        _file_chunks(target), XLSX_MIMETYPE, export_filename(campaign, "tables", "xlsx")
+    )

@@ -1,0 +1,188 @@
+"""Exports of a campaign: anonymised responses (CSV, XLSX) and the aggregated tables (XLSX).
+
+The format is documented in docs/exports.md. In short: one row per response, one column per
+question («7. Текст питання») with the chosen option's text; a multiple-choice question has one
+column with the ticked options joined by «; » and one 0/1 column per option
+(«9. Текст: Варіант»); a text answer is written as it was typed. No submission id, no time
+finer than the date (Kyiv).
+
+Memory stays constant in the number of responses: rows come one at a time from
+``app.results.export_rows.iter_responses``; the CSV is produced in chunks for a streamed HTTP
+response, the XLSX through openpyxl's write-only mode (rows go to temporary files, not to
+memory).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from app.analysis.results import ROLES, CampaignAnalysis
+from app.models import Campaign
+from app.results.export_rows import (
+    ExportQuestion,
+    ExportStructure,
+    export_structure,
+    iter_responses,
+)
+
+#: How the ticked options of a multiple-choice question are joined in one cell.
+MULTIPLE_SEPARATOR = "; "
+SHEET_TITLES = {"teachers": "Вчителі", "students": "Учні", "parents": "Батьки"}
+ROW_NUMBER = "№"
+DATE = "Дата"
+CSV_CHUNK_ROWS = 500
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def question_header(question: ExportQuestion) -> str:
+    """Return a question's column header: «7. Текст питання»."""
+    return f"{question.number}. {question.text}"
+
+
+def header_row(questions: Sequence[ExportQuestion]) -> list[str]:
+    """Return the header of a role's responses table."""
+    header = [ROW_NUMBER, DATE]
+    for question in questions:
+        header.append(question_header(question))
+        if question.type == "multiple":
+            header.extend(f"{question_header(question)}: {o.text}" for o in question.options)
+    return header
+
+
+def response_cells(
+    questions: Sequence[ExportQuestion], answers: dict[str, list[str] | str]
+) -> list[Any]:
+    """Return a response's cells after the number and date (None for an unanswered question;
+    a multiple-choice question unanswered leaves its 0/1 columns empty too)."""
+    cells: list[Any] = []
+    for question in questions:
+        answer = answers.get(question.key)
+        if question.type == "text":
+            cells.append(answer if isinstance(answer, str) else None)
+            continue
+        chosen = set(answer) if isinstance(answer, list) else set()
+        texts = [o.text for o in question.options if o.key in chosen]
+        cells.append(MULTIPLE_SEPARATOR.join(texts) if texts else None)
+        if question.type == "multiple":
+            flags = [int(o.key in chosen) for o in question.options]
+            cells.extend(flags if chosen else [None] * len(flags))
+    return cells
+
+
+def _roles(structure: ExportStructure) -> list[str]:
+    return [role for role in ROLES if role in structure.questions]
+
+
+def csv_chunks(campaign: Campaign, role: str) -> Iterator[str]:
+    """Yield a role's responses as CSV text in chunks (UTF-8 BOM first, for Excel).
+
+    Raises KeyError before yielding anything when the campaign has no questionnaire of
+    ``role``.
+    """
+    structure = export_structure(campaign)
+    questions = structure.questions[role]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(header_row(questions))
+    for number, response in enumerate(iter_responses(campaign, role, structure), start=1):
+        cells = response_cells(questions, response.answers)
+        writer.writerow([number, response.submitted_on.isoformat(), *cells])
+        if number % CSV_CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """Return a write-only cell; a text is always a text (never a formula, no control chars)."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"  # «=1+1» typed by a respondent stays text
+    return cell
+
+
+def write_responses_xlsx(campaign: Campaign, target: IO[bytes], roles: Sequence[str] = ()) -> None:
+    """Write the responses as XLSX to ``target``: one sheet per role («Вчителі», «Учні»,
+    «Батьки»), in write-only mode (constant memory). ``roles`` limits the sheets (default:
+    every role the campaign has). Raises nothing for an empty campaign (header rows only)."""
+    structure = export_structure(campaign)
+    workbook = Workbook(write_only=True)
+    for role in roles or _roles(structure):
+        questions = structure.questions.get(role, ())
+        sheet = workbook.create_sheet(SHEET_TITLES.get(role, role))
+        sheet.append([_xlsx_cell(sheet, text) for text in header_row(questions)])
+        for number, response in enumerate(iter_responses(campaign, role, structure), start=1):
+            cells = response_cells(questions, response.answers)
+            sheet.append([number, response.submitted_on,
+                          *(_xlsx_cell(sheet, cell) for cell in cells)])  # fmt: skip
+    workbook.save(target)
+
+
+def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
+    """Write the aggregated tables as XLSX to ``target``: one sheet per role (question,
+    option, count, percent, …), «Розбіжності» (every gap, multiple-choice gaps per option)
+    and «Вимоги» (requirement scores and the level). Every number is the analysis's own."""
+    workbook = Workbook(write_only=True)
+    for role in ROLES:
+        questions = analysis.questions_for_role(role)
+        if not questions:
+            continue
+        sheet = workbook.create_sheet(SHEET_TITLES[role])
+        sheet.append(["№", "Питання", "Варіант", "Кількість", "Відсоток",
+                      "Відповіли", "Позитивна частка, %"])  # fmt: skip
+        for question in questions:
+            if question.type == "text":
+                sheet.append([question.number, question.text, "(відкриті відповіді)",
+                              question.text_answers_count, None, question.answered,
+                              None])  # fmt: skip
+                continue
+            for option in question.options:
+                sheet.append([question.number, question.text, option.text, option.count,
+                              option.percent, question.answered,
+                              question.positive_share])  # fmt: skip
+    gaps = workbook.create_sheet("Розбіжності")
+    gaps.append(["Конструкт", "Питання", "Група 1", "Група 2", "Варіант", "n 1", "n 2",
+                 "Група 1, %", "Група 2, %", "Різниця, в. п.", "p", "Тест",
+                 "Ключова розбіжність"])  # fmt: skip
+    for gap in analysis.gaps:
+        text = analysis.question(gap.role_a, gap.question_a).text
+        common = [gap.construct, text, gap.role_a, gap.role_b]
+        if gap.kind == "multiple":
+            for option in gap.option_gaps:
+                gaps.append([*common, option.option_text, gap.n_a, gap.n_b, option.percent_a,
+                             option.percent_b, option.difference_pp, option.p_value, option.test,
+                             "так" if option.key else "ні"])  # fmt: skip
+        else:
+            gaps.append([*common, None, gap.n_a, gap.n_b, gap.share_a, gap.share_b,
+                         gap.difference_pp, gap.p_value, gap.test,
+                         "так" if gap.key else "ні"])  # fmt: skip
+    scores = workbook.create_sheet("Вимоги")
+    scores.append(["Вимога", "Назва", "Оцінка, %", *(SHEET_TITLES[r] for r in ROLES)])
+    for score in analysis.requirement_scores:
+        scores.append([score.code, score.title, score.score,
+                       *(score.role_scores.get(role) for role in ROLES)])  # fmt: skip
+    scores.append([])
+    scores.append(["Напрям", analysis.campaign.direction_title, analysis.score])
+    for label, level in (("Розрахований рівень", analysis.computed_level),
+                         ("Рівень робочої групи", analysis.override_level),
+                         ("Підсумковий рівень", analysis.final_level)):  # fmt: skip
+        scores.append([label, level.label if level else None])
+    workbook.save(target)
+
+
+def export_filename(campaign: Campaign, kind: str, extension: str, role: str | None = None) -> str:
+    """Return the download name: ``anketa-<school>-<year>-<kind>[-<role>].<extension>``."""
+    parts = ["anketa", campaign.school.slug, campaign.academic_year, kind]
+    if role:
+        parts.append(role)
+    return "-".join(parts) + f".{extension}"

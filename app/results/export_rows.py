@@ -1,0 +1,121 @@
+"""Streaming reads of a campaign's responses for the exports (app/reports/exports.py).
+
+``iter_responses`` walks one role's responses in id order with one SELECT whose rows arrive in
+batches (``yield_per``: a server-side cursor on PostgreSQL), so memory stays constant whatever
+the number of responses. Rows carry no submission id and no time finer than the date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Answer, Campaign, Response
+from app.results.aggregate import campaign_structure, responses_per_questionnaire
+
+KYIV = ZoneInfo("Europe/Kyiv")
+BATCH = 2_000
+
+
+@dataclass(frozen=True)
+class ExportOption:
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ExportQuestion:
+    """A role's question as the export shows it (merged over questionnaire versions by key)."""
+
+    key: str
+    number: int
+    text: str
+    type: str  # "single" | "multiple" | "text"
+    options: tuple[ExportOption, ...]
+
+
+@dataclass(frozen=True)
+class ExportedResponse:
+    """One response: its date (Kyiv) and answers {question key: [option keys] or text}."""
+
+    submitted_on: date
+    answers: dict[str, list[str] | str]
+
+
+@dataclass(frozen=True)
+class ExportStructure:
+    """The questions of each role and the id → key maps the row reader needs."""
+
+    questions: dict[str, tuple[ExportQuestion, ...]]
+    question_keys: dict[int, tuple[str, str]]
+    option_keys: dict[int, str]
+
+
+def export_structure(campaign: Campaign) -> ExportStructure:
+    """Return the campaign's questions per role (current versions' order, then older-only
+    questions) and the id maps, from the questionnaires of its links and of its responses."""
+    answered = [qid for qid, _role in responses_per_questionnaire(campaign)]
+    structure = campaign_structure(campaign, answered)
+    questions: dict[str, list[ExportQuestion]] = {}
+    for question in structure.questions:
+        questions.setdefault(question.role, []).append(
+            ExportQuestion(
+                key=question.key,
+                number=question.number,
+                text=question.text,
+                type=question.type,
+                options=tuple(ExportOption(o.key, o.text) for o in question.options),
+            )
+        )
+    return ExportStructure(
+        questions={role: tuple(items) for role, items in questions.items()},
+        question_keys=dict(structure.question_ids),
+        option_keys=dict(structure.option_keys),
+    )
+
+
+def iter_responses(
+    campaign: Campaign, role: str, structure: ExportStructure, batch: int = BATCH
+) -> Iterator[ExportedResponse]:
+    """Yield a role's responses in submission order, one at a time (constant memory).
+
+    One SELECT of responses left-joined to their answers, ordered by response id and fetched
+    ``batch`` rows at a time; a response without answers still gives a row. Answers to a
+    question outside the campaign's questionnaires are skipped.
+    """
+    statement = (
+        select(Response.id, Response.submitted_at, Answer.question_id, Answer.option_id,
+               Answer.text)
+        .outerjoin(Answer, Answer.response_id == Response.id)
+        .where(Response.campaign_id == campaign.id, Response.role == role)
+        .order_by(Response.id, Answer.id)
+        .execution_options(yield_per=batch)
+    )  # fmt: skip
+    keys = structure.question_keys
+    options = structure.option_keys
+    current: int | None = None
+    submitted_on: date | None = None
+    answers: dict[str, list[str] | str] = {}
+    for response_id, submitted_at, question_id, option_id, text in db.session.execute(statement):
+        if response_id != current:
+            if current is not None:
+                yield ExportedResponse(submitted_on, answers)  # type: ignore[arg-type]
+            current = response_id
+            submitted_on = submitted_at.astimezone(KYIV).date()
+            answers = {}
+        if question_id is None or question_id not in keys:
+            continue
+        key = keys[question_id][1]
+        if option_id is not None:
+            chosen = answers.setdefault(key, [])
+            if isinstance(chosen, list) and option_id in options:
+                chosen.append(options[option_id])
+        elif text is not None:
+            answers[key] = text
+    if current is not None:
+        yield ExportedResponse(submitted_on, answers)  # type: ignore[arg-type]
