@@ -35,6 +35,14 @@ def register(app: Flask) -> None:
             message=_("Такої сторінки немає. Перевірте посилання."),
         ), 404
 
+    @app.errorhandler(400)
+    def bad_request(error: Exception) -> tuple[str, int]:
+        return render_template(
+            "error.html",
+            title=_("Недопустимий запит"),
+            message=_("Запит пошкоджений. Поверніться назад і спробуйте ще раз."),
+        ), 400
+
     @app.errorhandler(403)
     def forbidden(error: Exception) -> tuple[str, int]:
         return render_template(

@@ -1,8 +1,8 @@
-"""Security headers for every response."""
+"""Security headers for every response, and a guard against NUL bytes in staff input."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -10,7 +10,27 @@ CSP = (
 )
 
 
+def has_nul_byte(values: object) -> bool:
+    """Return True if any key or value of a MultiDict contains a NUL character."""
+    return any(
+        "\x00" in key or any("\x00" in value for value in items)
+        for key, items in values.lists()  # type: ignore[attr-defined]
+    )
+
+
 def register(app: Flask) -> None:
+    """Install the NUL guard and the security headers on ``app``."""
+
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        # No browser field legitimately carries NUL, and PostgreSQL refuses it in any text
+        # (a NUL in the login e-mail was a 500). Respondent answers are cleaned, not refused,
+        # by the survey service, so that a pasted text never loses a student's answers.
+        if request.blueprint == "respondent":
+            return
+        if has_nul_byte(request.args) or (request.method == "POST" and has_nul_byte(request.form)):
+            abort(400)
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)

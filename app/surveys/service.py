@@ -147,9 +147,15 @@ class CheckedAnswer:
     text: str | None = None
 
 
+# Control characters other than tab and line break have no place in an answer, and PostgreSQL
+# refuses NUL in text outright (a pasted NUL was a 500 there).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _normalise_text(value: str) -> str:
     # Browsers send a textarea's line breaks as CRLF but count them as one character.
-    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    return CONTROL_CHARACTERS.sub("", text).strip()
 
 
 def _as_values(value: AnswerValue) -> list[str]:
