@@ -535,3 +535,44 @@ def test_properties_are_in_schema_order(document):
     numbering = document.part.numbering_part.element
     tags = [child.tag.split("}")[1] for child in numbering]
     assert tags.index("num") > max(i for i, t in enumerate(tags) if t == "abstractNum")
+
+
+def test_dynamics_against_the_previous_year():
+    previous_info = CampaignInfo(
+        id=0,
+        school="Гімназія №1",
+        school_slug="school-a",
+        direction_code="assessment-system",
+        direction_title="Система оцінювання здобувачів освіти",
+        academic_year="2023-2024",
+        title="Самооцінювання 2023-2024",
+    )
+    previous_counts = {
+        **COUNTS,
+        ("students", "s2"): QuestionCounts(
+            50, {"full": 10, "mostly": 10, "partly": 15, "none": 15}
+        ),
+    }
+    previous = analyze(
+        previous_info,
+        DEFINITION,
+        QUESTIONS,
+        CampaignCounts(respondents={"teachers": 31, "students": 50, "parents": 80},
+                       questions=previous_counts),
+    )  # fmt: skip
+    analysis = analyze(
+        INFO,
+        DEFINITION,
+        QUESTIONS,
+        CampaignCounts(respondents=RESPONDENTS, questions=COUNTS),
+        previous=previous,
+    )
+    texts = texts_of(reopen(build_report(analysis)))
+    s2 = next(t for t in texts if t.startswith("На питання «Оцінювання моїх навчальних"))
+    assert s2.endswith(
+        "Порівняно з 2023-2024 навчальним роком частка позитивних відповідей зросла на "
+        f"19,2{NBSP}в.{NBSP}п. (з 40,0{NBSP}% до 59,2{NBSP}%)."
+    )
+    t7 = next(t for t in texts if t.startswith("Вчителі впевнені"))
+    assert t7.endswith("частка позитивних відповідей не змінилася.")
+    assert any(t.startswith("Порівняно з 2023-2024 навчальним роком вона") for t in texts)

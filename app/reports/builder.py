@@ -444,13 +444,32 @@ class _Builder:
 
     def _question(self, question: QuestionResult) -> None:
         self.stats.questions.append(f"{question.role}:{question.key}")
-        finding = self._finding(question)
+        finding = " ".join(filter(None, [self._finding(question), self._change(question)]))
         if finding:
             self._paragraph(finding)
         self._paragraph(self._caption(question), "Caption")
         self._paragraph(count_phrase(question.answered), styles.RESPONSE_COUNT)
         if _has_chart(self.analysis, question):
             self._chart(question)
+
+    def _change(self, question: QuestionResult) -> str:
+        """«Порівняно з 2023-2024 навчальним роком частка позитивних відповідей зросла на …»."""
+        dynamics = self.analysis.dynamics
+        if dynamics is None or question.answered == 0:
+            return ""
+        change = dynamics.question(question.role, question.key)
+        if change is None or change.positive_share_change_pp is None:
+            return ""
+        pp = change.positive_share_change_pp
+        year = dynamics.previous_campaign.academic_year
+        if round(pp, 1) == 0:
+            return f"Порівняно з {year} навчальним роком частка позитивних відповідей не змінилася."
+        trend = "зросла" if pp > 0 else "знизилася"
+        return (
+            f"Порівняно з {year} навчальним роком частка позитивних відповідей {trend} на "
+            f"{format_pp(pp)} (з {format_percent(change.previous_positive_share or 0)} до "
+            f"{format_percent(change.positive_share or 0)})."
+        )
 
     def _caption(self, question: QuestionResult) -> str:
         text = _question_text(question)
