@@ -103,11 +103,16 @@ def csv_chunks(campaign: Campaign, role: str) -> Iterator[str]:
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    """Return a write-only cell; a text is always a text (never a formula, no control chars)."""
+    """Return the value to append: a text is always a text (control characters, which XLSX
+    cannot hold, dropped; «=1+1» typed by a respondent kept as text, never a formula)."""
     if not isinstance(value, str):
         return value
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-    cell.data_type = "s"  # «=1+1» typed by a respondent stays text
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith("="):
+        return value  # a plain value: openpyxl's write-only sheet reuses one cell for it
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
     return cell
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 
 from app.extensions import db
 from app.models import Answer, Campaign, Response
@@ -79,6 +79,14 @@ def export_structure(campaign: Campaign) -> ExportStructure:
     )
 
 
+def kyiv_date(value: datetime | str) -> date:
+    """Return the Kyiv date of a stored timestamp (a datetime, or SQLite's text; naive = UTC)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(KYIV).date()
+
+
 def iter_responses(
     campaign: Campaign, role: str, structure: ExportStructure, batch: int = BATCH
 ) -> Iterator[ExportedResponse]:
@@ -88,9 +96,11 @@ def iter_responses(
     ``batch`` rows at a time; a response without answers still gives a row. Answers to a
     question outside the campaign's questionnaires are skipped.
     """
+    # The timestamp is read raw (no per-row type processing: it repeats on every answer row) and
+    # converted once per response; the Core connection skips the ORM's row handling.
+    submitted = type_coerce(Response.submitted_at, String)
     statement = (
-        select(Response.id, Response.submitted_at, Answer.question_id, Answer.option_id,
-               Answer.text)
+        select(Response.id, submitted, Answer.question_id, Answer.option_id, Answer.text)
         .outerjoin(Answer, Answer.response_id == Response.id)
         .where(Response.campaign_id == campaign.id, Response.role == role)
         .order_by(Response.id, Answer.id)
@@ -101,12 +111,14 @@ def iter_responses(
     current: int | None = None
     submitted_on: date | None = None
     answers: dict[str, list[str] | str] = {}
-    for response_id, submitted_at, question_id, option_id, text in db.session.execute(statement):
+    result = db.session.connection().execute(statement)
+    rows = (row for partition in result.partitions() for row in partition)
+    for response_id, submitted_at, question_id, option_id, text in rows:
         if response_id != current:
             if current is not None:
                 yield ExportedResponse(submitted_on, answers)  # type: ignore[arg-type]
             current = response_id
-            submitted_on = submitted_at.astimezone(KYIV).date()
+            submitted_on = kyiv_date(submitted_at)
             answers = {}
         if question_id is None or question_id not in keys:
             continue
