@@ -206,6 +206,9 @@ def test_single_choice_finding_caption_and_count(document):
     assert "7. Я розумію що таке критерії оцінювання. Виберіть лише один варіант." in texts
     caption = next(p for p in document.paragraphs if p.text.startswith("7. Я розумію"))
     assert caption.style.name == "Caption"
+    # The finding, caption and count stay with the chart on one page.
+    for name in ("Finding", "Caption", "Response Count"):
+        assert document.styles[name].paragraph_format.keep_with_next is True
     count = paragraph_after(document.paragraphs, lambda p: p is caption or p._p is caption._p)
     assert count.text == "31 відповідь"
 

@@ -446,7 +446,7 @@ class _Builder:
         self.stats.questions.append(f"{question.role}:{question.key}")
         finding = " ".join(filter(None, [self._finding(question), self._change(question)]))
         if finding:
-            self._paragraph(finding)
+            self._paragraph(finding, styles.FINDING)
         self._paragraph(self._caption(question), "Caption")
         self._paragraph(count_phrase(question.answered), styles.RESPONSE_COUNT)
         if _has_chart(self.analysis, question):

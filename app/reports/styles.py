@@ -36,6 +36,7 @@ DASH = "List Dash"
 NUMBER = "List Number"
 LEAD = "Strong"
 SIGNATURE = "Signature Line"
+FINDING = "Finding"
 
 
 def _set_fonts(style: BaseStyle, size: Pt | None = None) -> None:
@@ -347,6 +348,10 @@ def apply_page_and_styles(document: DocumentObject) -> dict[str, int]:
     count.paragraph_format.first_line_indent = Cm(0)
     count.paragraph_format.space_after = Pt(2)
     count.paragraph_format.keep_with_next = True
+
+    # A finding sentence stays on the page of the caption and chart it describes.
+    finding = _paragraph_style(document, FINDING)
+    finding.paragraph_format.keep_with_next = True
 
     figure = _paragraph_style(document, FIGURE)
     figure.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
