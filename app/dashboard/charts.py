@@ -15,7 +15,30 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.analysis.results import OptionResult
-from app.reports.language import format_number, format_p_value, format_percent, format_pp
+from app.reports.language import NBSP, PERCENTAGE_POINTS, format_p_value, round_half_up
+from app.reports.language import format_number as babel_number
+
+
+def format_number(value: float, places: int = 1) -> str:
+    """Return ``value`` half-up rounded with a decimal comma: 25.4 → «25,4».
+
+    The same digits as ``app.reports.language.format_number`` (Babel), without Babel's cost
+    for the few hundred figures of a page; numbers from 1,000 on (grouped) go to Babel.
+    """
+    if abs(value) >= 1000:
+        return babel_number(value, places)
+    return f"{round_half_up(value, places):.{places}f}".replace(".", ",")
+
+
+def format_percent(value: float) -> str:
+    """Return «25,4 %» with a no-break space before the sign."""
+    return f"{format_number(value)}{NBSP}%"
+
+
+def format_pp(value: float) -> str:
+    """Return «40,8 в. п.» (absolute value)."""
+    return f"{format_number(abs(value))}{NBSP}{PERCENTAGE_POINTS}"
+
 
 #: Below this width (in %) a segment carries no printed label (it would not fit).
 LABEL_MIN_WIDTH = 9.0
