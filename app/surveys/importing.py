@@ -65,6 +65,7 @@ MAX_ROWS_LISTED = 10
 CHUNK = 64 * 1024
 MAX_MERGED_PARTS = 8
 MATCH_CACHE_SIZE = 2000
+_COPY_ANSWERS = "COPY answer (response_id, campaign_id, question_id, option_id, text) FROM STDIN"
 SOURCE = "import"
 
 TIMESTAMP_HEADERS = {
@@ -654,7 +655,19 @@ def _insert_batch(
             for option_key in value:
                 option_id = option_ids[(key, option_key)]
                 answer_rows.append(_answer(link, response_id, question.id, option_id, None))
-    if answer_rows:
+    if not answer_rows:
+        return len(fresh)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY streams the rows in one round trip (executemany would make one per answer).
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(_COPY_ANSWERS) as copy:
+            for row in answer_rows:
+                copy.write_row(
+                    (row["response_id"], row["campaign_id"], row["question_id"],
+                     row["option_id"], row["text"])
+                )  # fmt: skip
+    else:
         db.session.execute(insert(Answer.__table__), answer_rows)
     return len(fresh)
 
