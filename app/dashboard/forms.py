@@ -8,7 +8,6 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.analysis.results import LEVEL_LABELS
-from app.models import Campaign
 
 MAX_TEXT = 20_000
 MAX_LINE = 300
@@ -22,7 +21,9 @@ def level_choices() -> list[tuple[str, str]]:
 class LevelForm(FlaskForm):
     """The working group's level override with its justification."""
 
-    level_override = SelectField(_l("Рівень"), choices=level_choices, validate_choice=True)
+    level_override = SelectField(
+        _l("Рівень"), choices=level_choices, validate_choice=True, default=""
+    )
     level_justification = TextAreaField(
         _l("Обґрунтування"), validators=[Optional(), Length(max=MAX_TEXT)]
     )
@@ -58,7 +59,7 @@ class TextsForm(FlaskForm):
         description=_l("Одна рекомендація в рядку; рядки з «- » — її підпункти."),
     )  # fmt: skip
     level_override = SelectField(
-        _l("Рівень оцінювання"), choices=level_choices, validate_choice=True
+        _l("Рівень оцінювання"), choices=level_choices, validate_choice=True, default=""
     )
     level_justification = TextAreaField(
         _l("Обґрунтування рівня"), validators=[Optional(), Length(max=MAX_TEXT)],
@@ -90,8 +91,3 @@ def texts_form_class(
             TextAreaField(title, validators=[Optional(), Length(max=MAX_TEXT)]),
         )
     return CampaignTextsForm
-
-
-def texts_form_for(campaign: Campaign, topics, requirements, **kwargs) -> TextsForm:
-    """Return the texts form of a campaign (bound to the request's form data on POST)."""
-    return texts_form_class(topics, requirements)(**kwargs)
