@@ -15,10 +15,10 @@ from typing import Any
 import click
 import yaml
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Campaign
-from app.reports.i18n import _
 from app.reports.texts import ReportTexts, load_texts, save_texts
 
 COMMANDS: list[click.Command] = []

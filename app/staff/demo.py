@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.errors import AnketaError
@@ -32,7 +33,6 @@ from app.models import (
     User,
 )
 from app.staff import services
-from app.staff.i18n import _
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "ДЕМО: Ліцей №1 (навчальні дані)"
