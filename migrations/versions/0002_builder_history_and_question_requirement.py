@@ -5,6 +5,8 @@ Revises: 0001
 Create Date: 2026-11-22 02:41:11.697000
 
 """
+import json
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -40,6 +42,34 @@ def upgrade():
         batch_op.add_column(sa.Column('requirement', sa.String(length=32), nullable=True))
 
     # ### end Alembic commands ###
+    _fill_requirements()
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+def _fill_requirements():
+    """Questions loaded before the column: the requirement from the topic, or from
+    ``report.requirement`` where the loader used to keep it."""
+    bind = op.get_bind()
+    rows = bind.execute(sa.text(
+        "SELECT question.id, question.topic, question.report, direction.definition "
+        "FROM question JOIN questionnaire ON question.questionnaire_id = questionnaire.id "
+        "JOIN direction ON questionnaire.direction_id = direction.id"
+    )).fetchall()
+    for question_id, topic, report, definition in rows:
+        topics = {
+            item["id"]: requirement["id"]
+            for requirement in _json(definition).get("requirements", [])
+            for item in requirement.get("topics", [])
+        }
+        requirement = topics.get(topic) if topic else _json(report).get("requirement")
+        if requirement:
+            bind.execute(
+                sa.text("UPDATE question SET requirement = :requirement WHERE id = :id"),
+                {"requirement": str(requirement)[:32], "id": question_id},
+            )
 
 
 def downgrade():
