@@ -75,3 +75,5 @@ def test_results_page_screens(live_server, screen, school, member, artifacts):
     page.wait_for_function("location.hash === '#c-criteria_understanding'")
     assert page.locator("#c-criteria_understanding").is_visible()
     page.screenshot(path=str(artifacts / f"results-{name}-construct.png"))
+    for part in ("level", "c-results_factors", "open"):
+        page.locator(f"#{part}").screenshot(path=str(artifacts / f"results-{name}-{part}.png"))
