@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -390,3 +393,56 @@ def test_cli_unknown_campaign_and_missing_file(runner, campaign, tmp_path):
         args=["responses", "import", str(campaign.id), "--role", "students", "/nope.csv"]
     )
     assert result.exit_code == 1 and "файл не знайдено" in result.output
+
+
+# --- the console script: details on stdout, one line on stderr ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def console_db(tmp_path_factory):
+    """A migrated SQLite file with the library, a school and a campaign (id 1)."""
+    database = tmp_path_factory.mktemp("import-console") / "anketa.db"
+    assert anketa(database, "db", "upgrade").returncode == 0
+    assert anketa(database, "questionnaires", "load").returncode == 0
+    assert anketa(database, "schools", "create", "school-a", "--name", "Гімназія").returncode == 0
+    created = anketa(
+        database, "campaigns", "create", "--school", "school-a",
+        "--direction", "assessment-system", "--year", "2024-2025",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    return database
+
+
+def anketa(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "ANKETA_"))}
+    env.update({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "x"})
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("anketa")), *args],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rows", "campaign_id", "message", "details"),
+    [
+        ([["Отметка времени", "Колір очей"], ["1", "2"]], "1", "Жоден стовпець не збігся", ""),
+        ([["Позначка часу"], ["1"]], "99", "кампанію 99 не знайдено", ""),
+        (
+            [["Позначка часу", "У якому класі ви навчаєтесь?"], ["1", "13 клас"]],
+            "1",
+            "Відповіді, яких немає серед варіантів: 1; нічого не імпортовано.",
+            "s1: «13 клас» — рядки 2\nДодайте --map",
+        ),
+    ],
+)
+def test_console_script_errors_are_one_line(
+    console_db, tmp_path, rows, campaign_id, message, details
+):
+    path = write(tmp_path, csv_bytes(rows))
+    result = anketa(console_db, "responses", "import", campaign_id, "--role", "students", path)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Помилка:") and message in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert details in result.stdout

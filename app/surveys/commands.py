@@ -134,11 +134,9 @@ def import_command(
         result = import_csv(file, link, plan)
     except CsvImportError as error:
         for line in error.details:
-            click.echo(line, err=True)
+            click.echo(line)
         if error.unknown_answers:
-            click.echo(
-                'Додайте --map "запитання=відповідь:id варіанта" або --skip-unknown.', err=True
-            )
+            click.echo('Додайте --map "запитання=відповідь:id варіанта" або --skip-unknown.')
         raise click.ClickException(str(error)) from None
     click.echo(
         f"Імпортовано відповідей ({role}): {result.imported}; "
