@@ -78,11 +78,11 @@ def texts_form_class(
     class CampaignTextsForm(TextsForm):
         pass
 
-    for index, (_code, title) in enumerate(requirements):
+    for index, (code, title) in enumerate(requirements):
         setattr(
             CampaignTextsForm,
             f"requirement_{index}",
-            TextAreaField(title, validators=[Optional(), Length(max=MAX_TEXT)]),
+            TextAreaField(f"{code}. {title}", validators=[Optional(), Length(max=MAX_TEXT)]),
         )
     for topic_id, title in topics:
         setattr(

@@ -77,3 +77,28 @@ def test_results_page_screens(live_server, screen, school, member, artifacts):
     page.screenshot(path=str(artifacts / f"results-{name}-construct.png"))
     for part in ("level", "c-results_factors", "open"):
         page.locator(f"#{part}").screenshot(path=str(artifacts / f"results-{name}-{part}.png"))
+
+
+def test_texts_page_on_screens(live_server, screen, school, member, artifacts):
+    name, page = screen
+    direction = factories.make_direction()
+    campaign = factories.make_campaign(school, direction, factories.small_questionnaires(direction))
+    log_in(page, live_server, member.email)
+    page.goto(f"{live_server}/campaigns/{campaign.id}/texts")
+    page.get_by_label("Недоліки").fill("Критерії не оприлюднено\nУчні не знають критеріїв")
+    page.get_by_label("Рівень оцінювання").select_option("low")
+    page.get_by_label("Обґрунтування рівня").fill("мало")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Зберегти тексти").click()
+    # The short justification is refused and everything typed is still there.
+    assert "Обґрунтуйте зміну рівня" in page.content()
+    assert page.get_by_label("Недоліки").input_value() == (
+        "Критерії не оприлюднено\nУчні не знають критеріїв"
+    )
+    page.get_by_label("Обґрунтування рівня").fill("Спостереження уроків це підтверджують.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Зберегти тексти").click()
+    assert "Тексти довідки збережено." in page.content()
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"horizontal scrolling on {name}: {width}"
+    page.screenshot(path=str(artifacts / f"texts-{name}.png"), full_page=True)
