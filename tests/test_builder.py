@@ -140,7 +140,7 @@ def test_scratch_builds_each_question_type_and_stores_them(member_client, campai
     assert [o.text for o in t2.options] == ["На дошці", "На сайті школи, у соцмережах", "Ніде"]
     assert t1.report == {"lead": "Учителі розуміють критерії"}
     assert t1.requirement == "2.1"
-    assert t1.instruction is None and t2.instruction is None
+    assert t1.instruction is None and t2.instruction is None  # posted empty: no instruction
     # Students and parents start empty; the library stays as it was.
     assert latest(campaign, "students").questions == []
     library = Direction.library("assessment-system")
@@ -256,6 +256,29 @@ def test_link_a_construct_with_suggestions_and_check_it(member_client, campaign)
     )  # fmt: skip
     assert response.status_code == 302
     assert latest(campaign, "students").questions[0].measures == "criteria_understanding"
+
+
+@pytest.mark.parametrize(
+    ("kind", "instruction", "stored"),
+    [
+        ("text", "Виберіть лише один варіант.", None),  # the form's default, type changed
+        ("multiple", "Виберіть лише один варіант.", "Виберіть усе, що підходить."),
+        ("single", "Виберіть лише один варіант.", "Виберіть лише один варіант."),
+        ("multiple", "Позначте до трьох варіантів.", "Позначте до трьох варіантів."),
+        ("single", "", None),
+    ],
+)
+def test_instruction_follows_the_type_unless_written(
+    member_client, campaign, kind, instruction, stored
+):
+    start(member_client, campaign, "scratch")
+    options = "" if kind == "text" else "a | Перший\nb | Другий"
+    response = add_question(
+        member_client, campaign, "parents", key="p1", number="1", text="Запитання",
+        type=kind, instruction=instruction, options=options,
+    )  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert latest(campaign, "parents").questions[0].instruction == stored
 
 
 def test_form_errors_are_shown_and_nothing_is_stored(member_client, campaign):

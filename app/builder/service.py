@@ -498,6 +498,10 @@ def entry_from_fields(fields: Mapping[str, Any], old: Mapping[str, Any] | None) 
     if question_type != "single":
         entry["type"] = question_type
     instruction = (fields.get("instruction") or "").strip() or None
+    if instruction is not None and instruction in DEFAULT_INSTRUCTIONS.values():
+        # The form shows a type's default text; after a change of type it means the new
+        # type's default (a text question has none), not the old type's words.
+        instruction = DEFAULT_INSTRUCTIONS[question_type]
     if instruction != DEFAULT_INSTRUCTIONS[question_type]:
         entry["instruction"] = instruction
     if bool(fields.get("required")) != DEFAULT_REQUIRED[question_type]:

@@ -98,6 +98,9 @@ def test_build_three_questions_on_a_phone_and_answer_them(
         "3. Де Ви розміщуєте критерії?",
     ]
     assert ["(обов'язкове)" in legend for legend in legends] == [True, False, True]
+    assert "Виберіть лише один варіант." in legends[0]
+    assert legends[1].strip() == "2. Ваші пропозиції"  # no instruction for an open question
+    assert "Виберіть усе, що підходить." in legends[2]
     assert page.locator("input[type=radio][name=q-t1]").count() == 4
     assert fits_the_screen(page)
     page.screenshot(path=str(artifacts / "builder-preview-390.png"), full_page=True)
