@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
     select,
 )
@@ -363,11 +364,25 @@ class Answer(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
     option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
     text: Mapped[str | None] = mapped_column(Text)
+    # Written once with the row (app/surveys/answer_rows.py), like campaign_id, so a campaign's
+    # analysis is one GROUP BY: true on exactly one row per (response, question), so a question's
+    # respondents are sum(first_of_question) even when a row is one ticked option of several;
+    first_of_question: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # and the same response's option of its questionnaire's segment question (the student's
+    # grade), None when the questionnaire has none or it was skipped: the segment breakdowns.
+    segment_option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
 
     response: Mapped[Response] = relationship(back_populates="answers")
 
     __table_args__ = (
-        Index("ix_answer_aggregation", "campaign_id", "question_id", "option_id", "response_id"),
+        Index(
+            "ix_answer_campaign_counts",
+            "campaign_id",
+            "question_id",
+            "option_id",
+            "segment_option_id",
+            "first_of_question",
+        ),
     )
 
 
