@@ -492,6 +492,9 @@ def test_nothing_identifying_is_stored(client, students):
         "question_id",
         "option_id",
         "text",
+        # Derived from the same response's answers (app/surveys/answer_rows.py), nothing else.
+        "first_of_question",
+        "segment_option_id",
     }
     page = client.get(f"/s/{students.token}", headers={"User-Agent": "SecretPhone/1.0"})
     assert "Set-Cookie" not in page.headers

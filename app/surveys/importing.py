@@ -44,6 +44,8 @@ from sqlalchemy import insert, select
 from app.errors import AnketaError
 from app.extensions import db
 from app.models import Answer, Question, Questionnaire, RespondentLink, Response
+from app.surveys.answer_rows import answer_rows as shared_answer_rows
+from app.surveys.answer_rows import segment_question_id
 
 __all__ = [
     "ColumnMatch",
@@ -65,7 +67,10 @@ MAX_ROWS_LISTED = 10
 CHUNK = 64 * 1024
 MAX_MERGED_PARTS = 8
 MATCH_CACHE_SIZE = 2000
-_COPY_ANSWERS = "COPY answer (response_id, campaign_id, question_id, option_id, text) FROM STDIN"
+_COPY_ANSWERS = (
+    "COPY answer (response_id, campaign_id, question_id, option_id, text, first_of_question,"
+    " segment_option_id) FROM STDIN"
+)
 SOURCE = "import"
 
 TIMESTAMP_HEADERS = {
@@ -645,16 +650,21 @@ def _insert_batch(
             for submission_id, _answers in fresh
         ],
     ).scalars()
+    segment = segment_question_id(link.questionnaire)
     answer_rows = []
     for response_id, (_sid, answers) in zip(inserted, fresh, strict=True):
+        given: list[tuple[int, int | None, str | None]] = []
         for key, value in answers.items():
             question = questions[key]
             if isinstance(value, str):
-                answer_rows.append(_answer(link, response_id, question.id, None, value))
+                given.append((question.id, None, value))
                 continue
             for option_key in value:
-                option_id = option_ids[(key, option_key)]
-                answer_rows.append(_answer(link, response_id, question.id, option_id, None))
+                given.append((question.id, option_ids[(key, option_key)], None))
+        answer_rows += [
+            {"response_id": response_id, "campaign_id": link.campaign_id, **row}
+            for row in shared_answer_rows(given, segment)
+        ]
     if not answer_rows:
         return len(fresh)
     connection = db.session.connection()
@@ -665,27 +675,12 @@ def _insert_batch(
             for row in answer_rows:
                 copy.write_row(
                     (row["response_id"], row["campaign_id"], row["question_id"],
-                     row["option_id"], row["text"])
+                     row["option_id"], row["text"], row["first_of_question"],
+                     row["segment_option_id"])
                 )  # fmt: skip
     else:
         db.session.execute(insert(Answer.__table__), answer_rows)
     return len(fresh)
-
-
-def _answer(
-    link: RespondentLink,
-    response_id: int,
-    question_id: int,
-    option_id: int | None,
-    text: str | None,
-) -> dict[str, object]:
-    return {
-        "response_id": response_id,
-        "campaign_id": link.campaign_id,
-        "question_id": question_id,
-        "option_id": option_id,
-        "text": text,
-    }
 
 
 # --- text forms of the decisions (CLI) ----------------------------------------------------------

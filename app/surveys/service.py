@@ -33,6 +33,7 @@ from app.models import (
     RespondentLink,
     Response,
 )
+from app.surveys.answer_rows import answer_rows, segment_question_id
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -274,14 +275,13 @@ def store_response(
         submission_id=submission_id,
         source=source,
     )
-    response.answers = [
-        Answer(
-            campaign_id=link.campaign_id,
-            question_id=row.question.id,
-            option_id=row.option.id if row.option is not None else None,
-            text=row.text,
-        )
+    given = [
+        (row.question.id, row.option.id if row.option is not None else None, row.text)
         for row in rows
+    ]
+    response.answers = [
+        Answer(campaign_id=link.campaign_id, **row)
+        for row in answer_rows(given, segment_question_id(link.questionnaire))
     ]
     db.session.add(response)
     try:
