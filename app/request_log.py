@@ -2,6 +2,7 @@
 
 Logged: method, route pattern (the respondent token is never logged: the URL rule is, not the
 URL), status, duration. Not logged: IP address, user agent, cookies, query strings, form data.
+Flask's own «Exception on /s/<the token> [POST]» line for a 500 gets the route pattern too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import sys
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 
 logger = logging.getLogger("anketa.requests")
 
@@ -30,8 +31,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+class RoutePatternFilter(logging.Filter):
+    """Put the route pattern instead of the path into Flask's «Exception on <path>» record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg
+        if (
+            isinstance(message, str)
+            and message.startswith("Exception on ")
+            and has_request_context()
+        ):
+            rule = request.url_rule.rule if request.url_rule else "<unmatched>"
+            record.msg = message.replace(request.path, rule, 1)
+        return True
+
+
 def register(app: Flask) -> None:
     """Log every request as JSON to stderr (unless testing, where pytest captures logs)."""
+    app.logger.addFilter(RoutePatternFilter())
     if not app.testing and not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())

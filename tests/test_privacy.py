@@ -247,3 +247,24 @@ def test_the_report_shows_no_small_group(member_client, small_group_campaign):
     text = "\n".join(texts)
     assert "15,4" in text  # the overall share of «Зовсім ні» (2 of 13) is reported
     assert "100" not in text
+
+
+@pytest.mark.parametrize("app_config", [{"PROPAGATE_EXCEPTIONS": False}])  # log it, as in prod
+def test_a_crash_on_a_respondent_page_logs_the_route_not_the_token(
+    client, campaign, caplog, monkeypatch
+):
+    from app.surveys import views
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "store_response", crash)
+    token = campaign.link_for("students").token
+    caplog.set_level(logging.ERROR)
+    data = {"q-grade": "g6", "q-clear": "full", "submission_id": "Z" * 22}
+    response = client.post(f"/s/{token}", data=data, environ_base={"REMOTE_ADDR": ADDRESS})
+    assert response.status_code == 500
+    assert "Traceback" not in response.get_data(as_text=True)
+    messages = [record.getMessage() for record in caplog.records]
+    assert "Exception on /s/<token> [POST]" in messages
+    assert not any(token in message or ADDRESS in message for message in messages)
