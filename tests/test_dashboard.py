@@ -11,6 +11,7 @@ from docx import Document
 
 from app.extensions import db
 from app.models import Campaign
+from app.results.service import analyze_campaign
 from tests import factories
 from tests.seed_campaign import make_seed_campaign
 
@@ -81,7 +82,11 @@ def test_key_gap_first_in_summary_sorted_by_size(member_client, seed):
         float(m.replace(",", ".")) for m in re.findall(r"різниця ([\d,]+) в", "".join(texts))
     ]
     key_count = sum("Ключова розбіжність" in t for t in texts)
-    assert key_count == 4  # 2 criteria_understanding, fairness, one results_factors option
+    analysis = analyze_campaign(seed)
+    expected_keys = sum(
+        sum(o.key for o in g.option_gaps) if g.kind == "multiple" else g.key for g in analysis.gaps
+    )
+    assert key_count == expected_keys == 4  # 2 × criteria_understanding, fairness, 1 option
     assert differences[:key_count] == sorted(differences[:key_count], reverse=True)
     assert any("може бути випадковою" in t for t in texts[key_count:])
     # The summary comes before every construct on the page.
