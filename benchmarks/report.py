@@ -51,6 +51,7 @@ def _synthetic_campaign(respondents: int, seed: int = 7) -> int:
     from app.extensions import db
     from app.models import Answer, Response, School
     from app.staff.services import create_campaign
+    from app.surveys.answer_rows import answer_rows, segment_question_id
 
     rng = random.Random(seed)
     school = School(slug="bench-10k", name="Бенчмарк: 10 000 респондентів")
@@ -60,6 +61,7 @@ def _synthetic_campaign(respondents: int, seed: int = 7) -> int:
     for link in campaign.links:
         n = round(respondents * ROLE_SHARES[link.role])
         questions = link.questionnaire.questions
+        segment = segment_question_id(link.questionnaire)
         first_id = (db.session.scalar(select(Response.id).order_by(Response.id.desc())) or 0) + 1
         responses = [
             {
@@ -75,13 +77,13 @@ def _synthetic_campaign(respondents: int, seed: int = 7) -> int:
         db.session.execute(insert(Response), responses)
         answers: list[dict[str, Any]] = []
         for i in range(n):
-            response_id = first_id + i
+            base = {"response_id": first_id + i, "campaign_id": campaign.id}
+            given: list[tuple[int, int | None, str | None]] = []
             for question in questions:
                 if not question.required and rng.random() < 0.3:
                     continue
-                base = {"response_id": response_id, "campaign_id": campaign.id}
                 if question.type == "text":
-                    answers.append({**base, "question_id": question.id, "text": "Пропозиція"})
+                    given.append((question.id, None, "Пропозиція"))
                     continue
                 options = question.options
                 if question.type == "multiple":
@@ -89,10 +91,8 @@ def _synthetic_campaign(respondents: int, seed: int = 7) -> int:
                 else:
                     weights = [len(options) - k + 1.5 for k in range(len(options))]
                     chosen = rng.choices(options, weights=weights)
-                for option in chosen:
-                    answers.append(
-                        {**base, "question_id": question.id, "option_id": option.id, "text": None}
-                    )
+                given += [(question.id, option.id, None) for option in chosen]
+            answers += [{**base, **row} for row in answer_rows(given, segment)]
             if len(answers) > 50_000:
                 db.session.execute(insert(Answer), answers)
                 answers = []

@@ -21,6 +21,7 @@ from app.models import (
     School,
     User,
 )
+from app.surveys.answer_rows import answer_rows, segment_question_id
 
 PASSWORD = "correct horse battery staple"
 _submission_numbers = count(1)
@@ -261,22 +262,19 @@ def make_response(
         submission_id=submission_id or f"test-{next(_submission_numbers)}",
         source=source,
     )
+    given: list[tuple[int, int | None, str | None]] = []
     for key, value in answers.items():
         question = by_key[key]
         if question.type == "text":
-            response.answers.append(
-                Answer(campaign_id=campaign.id, question_id=question.id, text=value)
-            )
+            given.append((question.id, None, value))
             continue
         options = {option.key: option for option in question.options}
         for option_key in [value] if isinstance(value, str) else value:
-            response.answers.append(
-                Answer(
-                    campaign_id=campaign.id,
-                    question_id=question.id,
-                    option_id=options[option_key].id,
-                )
-            )
+            given.append((question.id, options[option_key].id, None))
+    response.answers = [
+        Answer(campaign_id=campaign.id, **row)
+        for row in answer_rows(given, segment_question_id(questionnaire))
+    ]
     db.session.add(response)
     db.session.commit()
     return response

@@ -20,6 +20,7 @@ from sqlalchemy import insert
 
 from app.extensions import db
 from app.models import Answer, Campaign, Direction, Question, Questionnaire, Response, School
+from app.surveys.answer_rows import answer_rows, segment_question_id
 from tests.factories import make_campaign
 
 DIRECTION = "assessment-system"
@@ -119,19 +120,20 @@ def add_responses(
     ]
     db.session.add_all(responses)
     db.session.flush()
-    rows: list[dict[str, Any]] = []
+    given: list[list[tuple[int, int | None, str | None]]] = [[] for _ in responses]
     for question, answers in per_question:
-        for response, values in zip(responses, answers, strict=True):
+        for respondent, values in zip(given, answers, strict=True):
             for value in values:
-                rows.append(
-                    {
-                        "response_id": response.id,
-                        "campaign_id": campaign.id,
-                        "question_id": question.id,
-                        "option_id": value if question.type != "text" else None,
-                        "text": value if question.type == "text" else None,
-                    }
-                )
+                if question.type == "text":
+                    respondent.append((question.id, None, value))
+                else:
+                    respondent.append((question.id, value, None))
+    segment = segment_question_id(questionnaire)
+    rows: list[dict[str, Any]] = [
+        {"response_id": response.id, "campaign_id": campaign.id, **row}
+        for response, respondent in zip(responses, given, strict=True)
+        for row in answer_rows(respondent, segment)
+    ]
     if rows:
         db.session.execute(insert(Answer), rows)
 

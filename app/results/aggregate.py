@@ -1,8 +1,12 @@
-"""Counts of a campaign straight from the database: a few GROUP BY queries per campaign.
+"""Counts of a campaign straight from the database: its answers are read once.
 
-No individual answer is loaded into Python. The cost of the queries grows with the number of
-answers (the database scans the covering index ``ix_answer_aggregation``); the memory and the
-Python work grow only with the number of questions and options.
+One GROUP BY over the campaign's answers (question, option, the respondent's segment option)
+gives every count the analysis needs: options, respondents per question (``first_of_question``,
+one row per response and question) and the segment breakdowns (``segment_option_id``, the
+respondent's grade copied onto each of their answer rows; both columns are written by
+app/surveys/answer_rows.py). No individual answer is loaded into Python. The cost of the query
+grows with the number of answers (an index-only scan of ``ix_answer_campaign_counts``); the
+memory and the Python work grow only with the number of questions, options and segments.
 
 Responses of different questionnaire versions in one campaign are merged by question key within
 the role and by option key within the question (ids differ between versions, keys do not).
@@ -12,10 +16,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, select, text
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import selectinload
 
 from app.analysis.engine import (
     UNSTATED_SEGMENT,
@@ -35,13 +39,15 @@ class CampaignStructure:
 
     ``questions`` are in questionnaire order per role (the current version's order, then any
     question that only an older version had). ``question_ids`` maps a Question.id to (role,
-    key); ``option_keys`` maps an Option.id to its key.
+    key); ``option_keys`` maps an Option.id to its key and ``option_questions`` to its
+    Question.id.
     """
 
     questions: tuple[QuestionDef, ...]
     question_ids: dict[int, tuple[str, str]]
     option_keys: dict[int, str]
     types: dict[tuple[str, str], str]
+    option_questions: dict[int, int] = field(default_factory=dict)
 
     def ids_of(self, keys: Iterable[tuple[str, str]]) -> list[int]:
         """Return the Question ids (every version) of these (role, key) pairs."""
@@ -105,6 +111,7 @@ def campaign_structure(campaign: Campaign, answered: Iterable[int] = ()) -> Camp
     order: dict[str, list[str]] = defaultdict(list)
     question_ids: dict[int, tuple[str, str]] = {}
     option_keys: dict[int, str] = {}
+    option_questions: dict[int, int] = {}
     for questionnaire in campaign_questionnaires(campaign, answered):
         role = questionnaire.role
         for question in questionnaire.questions:
@@ -116,6 +123,7 @@ def campaign_structure(campaign: Campaign, answered: Iterable[int] = ()) -> Camp
             known = {option.key for option in merged[rk][1]}
             for option in question.options:
                 option_keys[option.id] = option.key
+                option_questions[option.id] = question.id
                 if option.key not in known:
                     merged[rk][1].append(OptionDef(option.key, option.text, option.value))
                     known.add(option.key)
@@ -126,124 +134,40 @@ def campaign_structure(campaign: Campaign, answered: Iterable[int] = ()) -> Camp
         for key in order[role]
     )
     types = {(q.role, q.key): q.type for q in questions}
-    return CampaignStructure(questions, question_ids, option_keys, types)
+    return CampaignStructure(questions, question_ids, option_keys, types, option_questions)
 
 
-def _option_counts(campaign_id: int) -> list[tuple[int, int | None, int]]:
-    """Rows (question_id, option_id, answers): the one GROUP BY over the campaign's answers."""
-    return [
-        (qid, oid, n)
-        for qid, oid, n in db.session.execute(
-            select(Answer.question_id, Answer.option_id, func.count())
-            .where(Answer.campaign_id == campaign_id)
-            .group_by(Answer.question_id, Answer.option_id)
-        )
-    ]
-
-
-def _distinct_respondents(campaign_id: int, question_ids: Sequence[int]) -> dict[int, int]:
-    """Return {question_id: responses with an answer to it} for these questions."""
-    if not question_ids:
-        return {}
-    rows = db.session.execute(
-        select(Answer.question_id, func.count(Answer.response_id.distinct()))
-        .where(Answer.campaign_id == campaign_id, Answer.question_id.in_(question_ids))
-        .group_by(Answer.question_id)
+#: The one pass over a campaign's answers. Served by ``ix_answer_campaign_counts`` (campaign,
+#: question, option, segment option, first_of_question) alone: an index-only range scan whose
+#: order is the GROUP BY's, so neither database sorts or hashes anything.
+_ANSWER_COUNTS = (
+    select(
+        Answer.question_id,
+        Answer.option_id,
+        Answer.segment_option_id,
+        func.count(),
+        func.count().filter(Answer.first_of_question),
     )
-    return {qid: n for qid, n in rows}
+    .where(Answer.campaign_id == bindparam("campaign"))
+    .group_by(Answer.question_id, Answer.option_id, Answer.segment_option_id)
+)
 
 
-# SQLite's planner drives the plain join from the segment answers and fetches every other
-# answer through the non-covering response_id index (2–3× slower). Materialising the segment
-# answers and forcing the loop order with CROSS JOIN scans the covering aggregation index once
-# and probes an automatic index on response_id instead.
-_SQLITE_SEGMENT_JOIN = text(
-    "WITH seg AS MATERIALIZED ("
-    " SELECT response_id, option_id AS segment FROM answer"
-    " WHERE campaign_id = :campaign AND question_id IN :segments)"
-    " SELECT seg.segment, a.question_id, a.option_id, count(*) FROM answer AS a"
-    " CROSS JOIN seg ON seg.response_id = a.response_id"
-    " WHERE a.campaign_id = :campaign AND a.question_id IN :targets"
-    " GROUP BY a.question_id, a.option_id, seg.segment"
-).bindparams(bindparam("segments", expanding=True), bindparam("targets", expanding=True))
+def answer_counts(campaign_id: int) -> list[tuple[int, int | None, int | None, int, int]]:
+    """Return rows (question_id, option_id, segment_option_id, answer rows, respondents) of a
+    campaign: its answers grouped by question, option and the respondent's segment option.
 
-
-def _segment_counts(
-    campaign_id: int, structure: CampaignStructure, totals: dict[tuple[str, str], QuestionCounts]
-) -> dict[tuple[str, str], dict[str, QuestionCounts]]:
-    """Counts of each role's single-choice questions per option of its segment question.
-
-    One query per campaign over all segmented questions: every answer of those questions joined
-    to the same response's segment answer, grouped by (segment option, question, option).
-    Respondents without a segment answer form the UNSTATED_SEGMENT cell (total − the rest).
+    ``respondents`` counts the rows with ``first_of_question``: summed over a question's rows it
+    is the number of responses that answered the question. Text answers have option_id None.
     """
-    segment_keys: dict[str, str] = {}
-    for q in structure.questions:
-        if q.segment and q.type == "single":
-            segment_keys.setdefault(q.role, q.key)
-    if not segment_keys:
-        return {}
-    targets = [
-        (q.role, q.key)
-        for q in structure.questions
-        if q.role in segment_keys and q.type == "single" and q.key != segment_keys[q.role]
-    ]
-    target_ids = structure.ids_of(targets)
-    segment_ids = structure.ids_of(segment_keys.items())
-    if not target_ids or not segment_ids:
-        return {}
-    if db.session.get_bind().dialect.name == "sqlite":
-        rows = db.session.execute(
-            _SQLITE_SEGMENT_JOIN,
-            {"campaign": campaign_id, "segments": segment_ids, "targets": target_ids},
-        )
-    else:
-        seg = aliased(Answer)
-        rows = db.session.execute(
-            select(seg.option_id, Answer.question_id, Answer.option_id, func.count())
-            .join(seg, seg.response_id == Answer.response_id)
-            .where(
-                Answer.campaign_id == campaign_id,
-                Answer.question_id.in_(target_ids),
-                seg.campaign_id == campaign_id,
-                seg.question_id.in_(segment_ids),
-            )
-            .group_by(seg.option_id, Answer.question_id, Answer.option_id)
-        )
-    cells: dict[tuple[str, str], dict[str, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(int))
-    )
-    for segment_option, qid, oid, n in rows:
-        if oid is None or segment_option is None:
-            continue
-        rk = structure.question_ids[qid]
-        segment = structure.option_keys[segment_option]
-        cells[rk][segment][structure.option_keys[oid]] += n
-    result: dict[tuple[str, str], dict[str, QuestionCounts]] = {}
-    for rk in targets:
-        by_segment = cells.get(rk, {})
-        total = totals.get(rk, QuestionCounts(0))
-        counted = {k: QuestionCounts(sum(v.values()), dict(v)) for k, v in by_segment.items()}
-        unstated = {
-            key: total.options.get(key, 0) - sum(c.options.get(key, 0) for c in counted.values())
-            for key in total.options
-        }
-        unstated = {key: n for key, n in unstated.items() if n > 0}
-        if unstated:
-            counted[UNSTATED_SEGMENT] = QuestionCounts(sum(unstated.values()), unstated)
-        if counted:
-            result[rk] = counted
-    return result
+    return [tuple(row) for row in db.session.execute(_ANSWER_COUNTS, {"campaign": campaign_id})]
 
 
 def _tune_connection() -> None:
-    """Let the database aggregate in memory: the analysis sorts or hashes up to a few hundred
-    thousand (question, respondent) pairs. PostgreSQL: work_mem for this transaction only, and
-    no JIT (its compile time exceeds these queries' run time). SQLite: temporary B-trees in RAM.
-    """
+    """PostgreSQL: no JIT for this transaction (compiling the plan costs more than running this
+    query). SQLite: temporary B-trees in RAM, should the planner want one."""
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
         connection.exec_driver_sql("SET LOCAL jit = off")
     elif connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
@@ -255,10 +179,9 @@ def load_campaign(
     """Return the merged question structure and the counts of a campaign.
 
     Queries: responses per (questionnaire, role); the questionnaires with their questions and
-    options; one GROUP BY (question, option) over the answers; the distinct respondents of
-    multiple-choice questions (and of any single-choice or text question whose answer rows
-    outnumber its role's respondents, a malformed import); with ``segments``, one segment join.
-    An empty campaign gives zero counts.
+    options; one GROUP BY over the answers (:func:`answer_counts`), which also gives the
+    respondents per question and, with ``segments``, the segment breakdowns. An empty campaign
+    gives zero counts. Raises nothing.
     """
     _tune_connection()
     per_questionnaire = responses_per_questionnaire(campaign)
@@ -269,43 +192,75 @@ def load_campaign(
     return structure, campaign_counts(campaign, structure, respondents, segments)
 
 
+def _segment_targets(structure: CampaignStructure) -> tuple[set[tuple[str, str]], set[int]]:
+    """Return the (role, key) of the questions broken down by their role's segment question —
+    the role's other single-choice questions — and the option ids that name a segment.
+
+    A role's segment question is its first single-choice question marked ``segment`` (the
+    analysis's rule); a stored segment option of any other question counts as unstated.
+    """
+    segment_keys: dict[str, str] = {}
+    for q in structure.questions:
+        if q.segment and q.type == "single":
+            segment_keys.setdefault(q.role, q.key)
+    targets = {
+        (q.role, q.key)
+        for q in structure.questions
+        if q.role in segment_keys and q.type == "single" and q.key != segment_keys[q.role]
+    }
+    segment_ids = set(structure.ids_of(segment_keys.items()))
+    segment_options = {oid for oid, qid in structure.option_questions.items() if qid in segment_ids}
+    return targets, segment_options
+
+
 def campaign_counts(
     campaign: Campaign,
     structure: CampaignStructure,
     respondents: dict[str, int],
     segments: bool = True,
 ) -> CampaignCounts:
-    """Return the counts of a campaign per question and option, and its segment cells."""
+    """Return the counts of a campaign per question and option, and its segment cells.
+
+    Everything comes from the rows of :func:`answer_counts`: an option's count is the sum over
+    segments, a question's answered count the sum of its first-of-question rows, and a
+    segmented question's cell the rows of that segment option (UNSTATED_SEGMENT: respondents
+    without a segment answer). Answers to questions outside the campaign's questionnaires are
+    ignored. Raises nothing.
+    """
+    targets, segment_options = _segment_targets(structure) if segments else (set(), set())
     options: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows_per_question: dict[int, int] = defaultdict(int)
-    for qid, oid, n in _option_counts(campaign.id):
+    answered: dict[tuple[str, str], int] = defaultdict(int)
+    cells: dict[tuple[str, str], dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int))
+    )
+    for qid, oid, segment_option, rows, first in answer_counts(campaign.id):
         rk = structure.question_ids.get(qid)
         if rk is None:  # an answer to a question of a questionnaire outside the campaign
             continue
-        rows_per_question[qid] += n
-        if oid is not None and oid in structure.option_keys:
-            options[rk][structure.option_keys[oid]] += n
-    rows_per_key: dict[tuple[str, str], int] = defaultdict(int)
-    for qid, n in rows_per_question.items():
-        rows_per_key[structure.question_ids[qid]] += n
-    need_distinct = [
-        qid
-        for qid, rk in structure.question_ids.items()
-        if qid in rows_per_question
-        and (structure.types.get(rk) == "multiple" or rows_per_key[rk] > respondents.get(rk[0], 0))
-    ]
-    distinct = _distinct_respondents(campaign.id, sorted(need_distinct))
-    answered: dict[tuple[str, str], int] = defaultdict(int)
-    for qid, n in rows_per_question.items():
-        answered[structure.question_ids[qid]] += distinct.get(qid, n)
+        answered[rk] += first
+        if oid is None or oid not in structure.option_keys:
+            continue
+        key = structure.option_keys[oid]
+        options[rk][key] += rows
+        if rk in targets:
+            segment = (
+                structure.option_keys[segment_option]
+                if segment_option in segment_options
+                else UNSTATED_SEGMENT
+            )
+            cells[rk][segment][key] += rows
     totals = {
         (q.role, q.key): QuestionCounts(
             answered.get((q.role, q.key), 0), dict(options.get((q.role, q.key), {}))
         )
         for q in structure.questions
     }
-    return CampaignCounts(
-        respondents=respondents,
-        questions=totals,
-        segments=_segment_counts(campaign.id, structure, totals) if segments else {},
-    )
+    breakdowns: dict[tuple[str, str], dict[str, QuestionCounts]] = {}
+    for rk, by_segment in cells.items():
+        # Stated segments first, in the order met; the unstated cell last.
+        keys = sorted(by_segment, key=lambda segment: segment == UNSTATED_SEGMENT)
+        breakdowns[rk] = {
+            segment: QuestionCounts(sum(by_segment[segment].values()), dict(by_segment[segment]))
+            for segment in keys
+        }
+    return CampaignCounts(respondents=respondents, questions=totals, segments=breakdowns)

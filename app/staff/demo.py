@@ -33,6 +33,7 @@ from app.models import (
     User,
 )
 from app.staff import services
+from app.surveys.answer_rows import answer_rows, segment_question_id
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "ДЕМО: Ліцей №1 (навчальні дані)"
@@ -190,6 +191,7 @@ def _fill(campaign: Campaign, year: DemoYear, seed: int) -> int:
     responses: list[Response] = []
     for link in campaign.links:
         questions = list(link.questionnaire.questions)
+        segment = segment_question_id(link.questionnaire)
         for number in range(year.respondents.get(link.role, 0)):
             response = Response(
                 campaign_id=campaign.id,
@@ -199,10 +201,14 @@ def _fill(campaign: Campaign, year: DemoYear, seed: int) -> int:
                 source="demo",
                 submitted_at=_moment(rng, year),
             )
-            for question in questions:
-                response.answers.extend(
-                    _answers(rng, campaign.id, question, link.role, year.positivity, seed)
-                )
+            given = [
+                answer
+                for question in questions
+                for answer in _answers(rng, question, link.role, year.positivity, seed)
+            ]
+            response.answers = [
+                Answer(campaign_id=campaign.id, **row) for row in answer_rows(given, segment)
+            ]
             responses.append(response)
     db.session.add_all(responses)
     db.session.commit()
@@ -218,16 +224,17 @@ def _moment(rng: random.Random, year: DemoYear) -> datetime:
 
 def _answers(
     rng: random.Random,
-    campaign_id: int,
     question: Question,
     role: str,
     positivity: dict[str, float],
     seed: int,
-) -> list[Answer]:
-    def answer(option_id: int | None = None, text: str | None = None) -> Answer:
-        return Answer(
-            campaign_id=campaign_id, question_id=question.id, option_id=option_id, text=text
-        )
+) -> list[tuple[int, int | None, str | None]]:
+    """Return one respondent's answers to a question: (question id, option id, text) triples."""
+
+    def answer(
+        option_id: int | None = None, text: str | None = None
+    ) -> tuple[int, int | None, str | None]:
+        return (question.id, option_id, text)
 
     # Per-question character (how positive, how popular each option) is fixed across years, so
     # the two campaigns differ by the yearly trend rather than by noise.
