@@ -1,0 +1,122 @@
+"""Migration 0003: the derived answer columns, their backfill and the new aggregation index.
+
+Each test migrates a database of its own (SQLite file, or a throw-away PostgreSQL database when
+``ANKETA_TEST_POSTGRES`` is set), since it goes down to 0002 and back up.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, select
+
+from app import create_app
+from app.extensions import db
+from app.models import Answer, Campaign
+from app.results.service import analyze_campaign
+from tests import factories
+from tests.conftest import _postgres_database, _test_config
+from tests.seed_campaign import make_seed_campaign
+
+
+@pytest.fixture
+def own_database(tmp_path: Path) -> Iterator[str]:
+    server = os.environ.get("ANKETA_TEST_POSTGRES")
+    if server:
+        yield from _postgres_database(server)
+    else:
+        yield f"sqlite:///{tmp_path / 'migration.db'}"
+
+
+@pytest.fixture
+def migrated_app(own_database: str) -> Iterator[Flask]:
+    app = create_app(_test_config(own_database))
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _answer_columns() -> set[str]:
+    return {column["name"] for column in inspect(db.engine).get_columns("answer")}
+
+
+def _answer_indexes() -> dict[str, list[str]]:
+    indexes = inspect(db.engine).get_indexes("answer")
+    return {index["name"]: index["column_names"] for index in indexes}
+
+
+def test_upgrade_builds_what_the_models_describe(migrated_app):
+    assert {"first_of_question", "segment_option_id"} <= _answer_columns()
+    assert _answer_indexes()["ix_answer_campaign_counts"] == [
+        "campaign_id", "question_id", "option_id", "segment_option_id", "first_of_question"
+    ]  # fmt: skip
+    assert "ix_answer_aggregation" not in _answer_indexes()
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def _campaigns() -> list[Campaign]:
+    """The bundled seed campaign and a small one with multiple choice, a missing grade, a
+    questionnaire without a segment question and a malformed extra row."""
+    school = factories.make_school("school-m", "Ліцей №3")
+    seed = make_seed_campaign(school)
+    direction = factories.make_direction()
+    small = factories.make_campaign(
+        school, direction, factories.small_questionnaires(direction), year="2023-2024"
+    )
+    factories.make_responses(
+        small,
+        "students",
+        [
+            ({"grade": "g5", "clear": "full", "sources": ["teacher", "site"]}, 6),
+            ({"grade": "g6", "clear": "partly", "sources": ["class_teacher"]}, 6),
+            ({"clear": "none", "sources": ["site", "class_teacher", "teacher"]}, 5),
+        ],
+    )
+    factories.make_responses(small, "teachers", [({"understand": "mostly", "comment": "Так"}, 3)])
+    response = factories.make_response(small, "teachers", {"understand": "full"})
+    question = small.link_for("teachers").questionnaire.questions[0]
+    db.session.add(  # a second option on a single-choice question (a bad import)
+        Answer(response_id=response.id, campaign_id=small.id, question_id=question.id,
+               option_id=question.options[2].id)
+    )  # fmt: skip
+    db.session.commit()
+    return [seed, small]
+
+
+def _derived() -> dict[int, tuple[bool, int | None]]:
+    rows = db.session.execute(
+        select(Answer.id, Answer.first_of_question, Answer.segment_option_id)
+    ).all()
+    return {answer_id: (bool(first), segment) for answer_id, first, segment in rows}
+
+
+def test_backfill_gives_what_the_write_paths_gave_and_the_same_analysis(migrated_app):
+    ids = [campaign.id for campaign in _campaigns()]
+    written = _derived()
+    assert sum(first for first, _segment in written.values()) < len(written)
+    assert any(segment is not None for _first, segment in written.values())
+    assert any(segment is None for _first, segment in written.values())
+    before = [analyze_campaign(db.session.get(Campaign, i)).to_json() for i in ids]
+    db.session.remove()
+
+    downgrade(revision="0002")  # the columns go: the rows are as 0002 stored them
+    assert not {"first_of_question", "segment_option_id"} & _answer_columns()
+    assert "ix_answer_aggregation" in _answer_indexes()
+    upgrade()
+
+    assert _derived() == written
+    after = [analyze_campaign(db.session.get(Campaign, i)).to_json() for i in ids]
+    assert after == before
+    seed = after[0]
+    assert seed["respondents"] == {"teachers": 31, "students": 71, "parents": 80}
