@@ -46,6 +46,7 @@ def test_login_over_https_with_csrf_on(migrated_database):
     import re
 
     from app import create_app
+    from app.extensions import db
     from tests import factories
     from tests.conftest import _empty_all_tables, _test_config
 
@@ -70,6 +71,10 @@ def test_login_over_https_with_csrf_on(migrated_database):
             assert response.status_code == 302
         finally:
             _empty_all_tables()
+            # Close this app's pooled connection now: left to the garbage collector, psycopg's
+            # ResourceWarning fails whichever PostgreSQL test happens to run next.
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_gettext_outside_a_request_speaks_ukrainian(app):
