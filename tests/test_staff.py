@@ -488,3 +488,35 @@ def test_response_counts_by_campaign(campaign, other_campaign):
         other_campaign.id: {"teachers": 0, "students": 0, "parents": 1},
     }
     assert services.response_counts_by_campaign([]) == {}
+
+
+def test_campaign_page_links_every_section(member_client, school):
+    """The campaign page is the hub: results, texts, the довідка, exports, builder, import."""
+    from app.surveys.definitions import load_questionnaires
+
+    load_questionnaires()
+    from app.staff.services import create_campaign
+
+    campaign = create_campaign(school, "assessment-system", "2024-2025")
+    page = member_client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    for path in (
+        "results",
+        "texts",
+        "report.docx",
+        "export/tables.xlsx",
+        "export/responses.xlsx",
+        "questionnaires/",
+        "import",
+    ):
+        assert f'href="/campaigns/{campaign.id}/{path}"' in page, path
+
+
+def test_director_sees_no_editing_links(director_client, school):
+    from app.staff.services import create_campaign
+    from app.surveys.definitions import load_questionnaires
+
+    load_questionnaires()
+    campaign = create_campaign(school, "assessment-system", "2024-2025")
+    page = director_client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert f'href="/campaigns/{campaign.id}/results"' in page
+    assert f'href="/campaigns/{campaign.id}/import"' not in page
