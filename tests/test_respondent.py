@@ -636,3 +636,22 @@ def test_bundled_students_questionnaire_renders_and_stores(client, school):
     assert client.post(f"/s/{link.token}", data=data).status_code == 303
     expected = sum(2 if q.type == "multiple" and len(q.options) > 1 else 1 for q in questions)
     assert count(Answer) == expected
+
+
+def test_questionnaire_without_questions_is_not_ready(client, school):
+    """A questionnaire started from scratch has a link before it has questions: the link
+    says the questionnaire is being prepared and takes no (empty) submissions."""
+    from app.models import Response
+    from tests.factories import make_campaign, make_direction, make_questionnaire
+
+    direction = make_direction()
+    campaign = make_campaign(
+        school, direction, {"teachers": make_questionnaire(direction, "teachers", [])}
+    )
+    token = campaign.link_for("teachers").token
+    page = client.get(f"/s/{token}")
+    assert page.status_code == 200
+    assert "Анкета ще готується" in page.get_data(as_text=True)
+    posted = client.post(f"/s/{token}", data={"submission_id": "A" * 22})
+    assert posted.status_code == 409
+    assert db.session.scalar(select(func.count(Response.id))) == 0

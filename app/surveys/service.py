@@ -56,7 +56,7 @@ DEFAULT_MAX_TEXT_LENGTH = 5000
 WEB_SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 ANY_SUBMISSION_ID = re.compile(r"[A-Za-z0-9_.:-]{8,80}")
 
-RespondentStatus = Literal["open", "not_yet_open", "closed"]
+RespondentStatus = Literal["open", "not_yet_open", "closed", "not_ready"]
 AnswerValue = Sequence[str] | str
 
 
@@ -85,9 +85,12 @@ def kyiv_today(now: datetime | None = None) -> date:
 def respondent_status(link: RespondentLink, today: date) -> RespondentStatus:
     """Return whether the link's campaign takes answers on ``today``.
 
-    ``"not_yet_open"`` before ``opens_on``, ``"closed"`` after ``closes_on`` (both dates
-    inclusive days of collection), ``"open"`` otherwise.
+    ``"not_ready"`` while the questionnaire has no questions yet (the working group started
+    one from scratch), ``"not_yet_open"`` before ``opens_on``, ``"closed"`` after ``closes_on``
+    (both dates inclusive days of collection), ``"open"`` otherwise.
     """
+    if not link.questionnaire.questions:
+        return "not_ready"
     campaign = link.campaign
     if campaign.opens_on is not None and today < campaign.opens_on:
         return "not_yet_open"
