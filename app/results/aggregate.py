@@ -139,26 +139,31 @@ def campaign_structure(campaign: Campaign, answered: Iterable[int] = ()) -> Camp
 
 #: The one pass over a campaign's answers. Served by ``ix_answer_campaign_counts`` (campaign,
 #: question, option, segment option, first_of_question) alone: an index-only range scan whose
-#: order is the GROUP BY's, so neither database sorts or hashes anything.
+#: order is the GROUP BY's, so neither database sorts anything. Grouping by first_of_question
+#: too, rather than adding a second aggregate, keeps the work per row to one count (measurably
+#: cheaper on SQLite; the same on PostgreSQL) for twice as many (a few hundred) groups.
 _ANSWER_COUNTS = (
     select(
         Answer.question_id,
         Answer.option_id,
         Answer.segment_option_id,
+        Answer.first_of_question,
         func.count(),
-        func.count().filter(Answer.first_of_question),
     )
     .where(Answer.campaign_id == bindparam("campaign"))
-    .group_by(Answer.question_id, Answer.option_id, Answer.segment_option_id)
+    .group_by(
+        Answer.question_id, Answer.option_id, Answer.segment_option_id, Answer.first_of_question
+    )
 )
 
 
-def answer_counts(campaign_id: int) -> list[tuple[int, int | None, int | None, int, int]]:
-    """Return rows (question_id, option_id, segment_option_id, answer rows, respondents) of a
-    campaign: its answers grouped by question, option and the respondent's segment option.
+def answer_counts(campaign_id: int) -> list[tuple[int, int | None, int | None, bool, int]]:
+    """Return rows (question_id, option_id, segment_option_id, first_of_question, answer rows)
+    of a campaign: its answers grouped by question, option, the respondent's segment option and
+    whether the row is the respondent's first for the question.
 
-    ``respondents`` counts the rows with ``first_of_question``: summed over a question's rows it
-    is the number of responses that answered the question. Text answers have option_id None.
+    Summed over a question's rows with ``first_of_question``, the counts give the number of
+    responses that answered the question. Text answers have option_id None. Raises nothing.
     """
     return [tuple(row) for row in db.session.execute(_ANSWER_COUNTS, {"campaign": campaign_id})]
 
@@ -233,11 +238,12 @@ def campaign_counts(
     cells: dict[tuple[str, str], dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int))
     )
-    for qid, oid, segment_option, rows, first in answer_counts(campaign.id):
+    for qid, oid, segment_option, first, rows in answer_counts(campaign.id):
         rk = structure.question_ids.get(qid)
         if rk is None:  # an answer to a question of a questionnaire outside the campaign
             continue
-        answered[rk] += first
+        if first:
+            answered[rk] += rows
         if oid is None or oid not in structure.option_keys:
             continue
         key = structure.option_keys[oid]

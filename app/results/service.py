@@ -65,10 +65,10 @@ def analyze_campaign(
 ) -> CampaignAnalysis:
     """Return the full analysis of a campaign (with dynamics when a previous campaign exists).
 
-    Counts come from a few GROUP BY queries (app/results/aggregate.py); everything else is the
-    pure analysis (app/analysis/engine.py). ``with_segments=False`` skips the segment
-    breakdowns (their join is the most expensive query; ``segment_breakdown`` is then None).
-    Raises nothing for a campaign without responses.
+    Counts come from one pass over the campaign's answers (app/results/aggregate.py);
+    everything else is the pure analysis (app/analysis/engine.py). ``with_segments=False``
+    leaves out the segment breakdowns (``segment_breakdown`` is then None; the query is the
+    same, only their cells are not built). Raises nothing for a campaign without responses.
     """
     structure, counts = load_campaign(campaign, segments=with_segments)
     previous = None
