@@ -233,7 +233,8 @@ def answer_query_plan(campaign_id: int) -> str:
     from app.results import aggregate
 
     connection = db.session.connection()
-    compiled = aggregate._ANSWER_COUNTS.compile(dialect=connection.dialect)
+    statement = aggregate.answer_statement(connection.dialect.name)
+    compiled = statement.compile(dialect=connection.dialect)
     params: dict | tuple = {"campaign": campaign_id}
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)
