@@ -339,7 +339,7 @@ class Response(db.Model):
     """One submitted questionnaire. Deliberately holds no IP address, user agent or cookie."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
     role: Mapped[str] = mapped_column(String(16))
     # The idempotency key issued with the form (or derived from an imported row).
@@ -349,6 +349,11 @@ class Response(db.Model):
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan"
+    )
+
+    # Covers the analysis's responses-per-role count (and every lookup by campaign).
+    __table_args__ = (
+        Index("ix_response_campaign_counts", "campaign_id", "questionnaire_id", "role"),
     )
 
 
