@@ -99,7 +99,7 @@ def _question_def(question: Question, role: str, options: Sequence[OptionDef]) -
         measures=question.measures,
         segment=question.segment,
         scale=question.scale,
-        requirement=report.get("requirement"),
+        requirement=question.requirement or report.get("requirement"),
         report_phrases=report or None,
     )
 
