@@ -20,15 +20,18 @@ import json
 import os
 import random
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.throwaway_postgres import throwaway_database  # noqa: E402
+
 os.environ.setdefault("SECRET_KEY", "benchmark")
 
 LIBRARY = ROOT / "questionnaires" / "assessment-system"
@@ -104,24 +107,6 @@ def worker(database_url: str, csv_path: str) -> dict:
         }
 
 
-def _postgres_database(server: str) -> tuple[str, callable]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(server)
-    name = f"anketa_bench_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="rows (repeatable)")
@@ -139,21 +124,17 @@ def main() -> None:
         for rows in sizes:
             path = Path(folder) / f"export-{rows}.csv"
             write_export(path, rows)
-            targets = [("sqlite", f"sqlite:///{Path(folder) / f'bench-{rows}.db'}", None)]
+            targets = [("sqlite", nullcontext(f"sqlite:///{Path(folder) / f'bench-{rows}.db'}"))]
             if args.postgres:
-                url, drop = _postgres_database(args.postgres)
-                targets.append(("postgresql", url, drop))
-            for name, url, drop in targets:
-                try:
+                targets.append(("postgresql", throwaway_database(args.postgres, "anketa_bench")))
+            for name, database in targets:
+                with database as url:
                     output = subprocess.run(
                         [sys.executable, __file__, "--worker", url, str(path)],
                         check=True,
                         capture_output=True,
                         text=True,
                     ).stdout
-                finally:
-                    if drop:
-                        drop()
                 result = json.loads(output.strip().splitlines()[-1])
                 assert result["imported"] == rows, result
                 print(

@@ -62,23 +62,11 @@ TEXTAREA = re.compile(r'<textarea name="(q-[^"]+)"')
 # --- the database -----------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """Create a throw-away database on the server; yield its URL; drop it afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+def postgres_database(server_url: str) -> contextlib.AbstractContextManager[str]:
+    """A throw-away database on the server, dropped afterwards (scripts/throwaway_postgres.py)."""
+    from scripts.throwaway_postgres import throwaway_database
 
-    url = make_url(server_url)
-    name = f"anketa_bench_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return throwaway_database(server_url, prefix="anketa_bench")
 
 
 @contextlib.contextmanager

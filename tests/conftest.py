@@ -8,36 +8,25 @@ that the migrations build what the models expect. Each test starts from empty ta
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from scripts.throwaway_postgres import throwaway_database  # noqa: E402
 from tests import factories  # noqa: E402
 
 
 def _postgres_database(server_url: str) -> Iterator[str]:
-    """Create a throw-away database on the server (parallel runs never share one)."""
-    url = make_url(server_url)
-    name = f"anketa_test_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """Yield a throw-away database on the server (parallel runs never share one)."""
+    with throwaway_database(server_url, prefix="anketa_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
