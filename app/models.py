@@ -26,7 +26,6 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    false,
     func,
     select,
 )
@@ -370,12 +369,12 @@ class Answer(db.Model):
     option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
     text: Mapped[str | None] = mapped_column(Text)
     # Written once with the row (app/surveys/answer_rows.py), like campaign_id, so a campaign's
-    # analysis is one GROUP BY: true on exactly one row per (response, question), so a question's
-    # respondents are sum(first_of_question) even when a row is one ticked option of several;
-    first_of_question: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # and the same response's option of its questionnaire's segment question (the student's
-    # grade), None when the questionnaire has none or it was skipped: the segment breakdowns.
-    segment_option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
+    # analysis is one GROUP BY (question_id, option_id, tally): None on a later ticked option of
+    # the same response and question (it counts for its option only); on the response's first
+    # row for the question, the option id of its answer to the segment question (the student's
+    # grade), or 0 when the questionnaire has none or it was skipped. A question's respondents
+    # are its rows with a tally; a segment's, its rows with that option id.
+    tally: Mapped[int | None] = mapped_column(Integer)
 
     response: Mapped[Response] = relationship(back_populates="answers")
 
@@ -385,8 +384,7 @@ class Answer(db.Model):
             "campaign_id",
             "question_id",
             "option_id",
-            "segment_option_id",
-            "first_of_question",
+            "tally",
         ),
     )
 

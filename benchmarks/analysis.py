@@ -24,14 +24,12 @@ import argparse
 import json
 import os
 import resource
-import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +37,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SECRET_KEY", "benchmark")
 
 import numpy as np  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from scripts.throwaway_postgres import throwaway_database  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SIZES = (1_000, 10_000, 100_000)
@@ -61,20 +60,9 @@ def _app(database_url: str):
     )
 
 
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """Create a throw-away database on the server; drop it afterwards."""
-    url = make_url(server_url)
-    name = f"anketa_bench_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgres_database(server_url: str) -> AbstractContextManager[str]:
+    """A throw-away database on the server, dropped afterwards (scripts/throwaway_postgres.py)."""
+    return throwaway_database(server_url, prefix="anketa_bench")
 
 
 class Filler:
@@ -145,15 +133,14 @@ class Filler:
             first = self.next_answer
             stored = [
                 (response_id, campaign_id, row["question_id"], row["option_id"], row["text"],
-                 row["first_of_question"], row["segment_option_id"])
+                 row["tally"])
                 for response_id, respondent in zip(ids.tolist(), given, strict=True)
                 for row in answer_rows(respondent, segment)
             ]  # fmt: skip
             self.next_answer += len(stored)
             self._write(
                 "answer",
-                ("id", "response_id", "campaign_id", "question_id", "option_id", "text",
-                 "first_of_question", "segment_option_id"),
+                ("id", "response_id", "campaign_id", "question_id", "option_id", "text", "tally"),
                 [(first + k, *row) for k, row in enumerate(stored)],
             )  # fmt: skip
             written += len(stored)
@@ -233,7 +220,7 @@ def answer_query_plan(campaign_id: int) -> str:
     from app.results import aggregate
 
     connection = db.session.connection()
-    statement = aggregate.answer_statement(connection.dialect.name)
+    statement = aggregate.ANSWER_COUNTS
     compiled = statement.compile(dialect=connection.dialect)
     params: dict | tuple = {"campaign": campaign_id}
     if compiled.positional:

@@ -1,4 +1,5 @@
-"""The derived answer columns: first_of_question and segment_option_id, on every write path."""
+"""The derived answer column ``tally`` (first row of a question, segment option), on every write
+path."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import Answer, Campaign, Option, Question, Questionnaire, Response
 from app.results.service import analyze_campaign
-from app.surveys.answer_rows import answer_rows, segment_question_id
+from app.surveys.answer_rows import (
+    NO_SEGMENT,
+    NOT_A_RESPONDENT,
+    ROW_KEYS,
+    answer_rows,
+    segment_question_id,
+)
 from app.surveys.importing import import_csv
 from app.surveys.service import new_submission_id, store_response
 from tests import factories
@@ -27,22 +34,23 @@ from tests.seed_campaign import make_seed_campaign
         (
             [(1, 10, None), (2, 20, None), (2, 21, None), (2, 22, None)],
             1,
-            [(True, 10), (True, 10), (False, 10), (False, 10)],
+            [10, 10, None, None],
         ),
         # The segment answer comes after other questions: copied onto the earlier rows too.
-        ([(2, 20, None), (3, None, "Текст"), (1, 11, None)], 1, [(True, 11)] * 3),
-        # The segment question was skipped.
-        ([(2, 20, None), (3, None, "Текст")], 1, [(True, None), (True, None)]),
+        ([(2, 20, None), (3, None, "Текст"), (1, 11, None)], 1, [11] * 3),
+        # The segment question was skipped: first rows of no segment.
+        ([(2, 20, None), (3, None, "Текст")], 1, [NO_SEGMENT, NO_SEGMENT]),
         # The questionnaire has no segment question.
-        ([(2, 20, None), (2, 21, None)], None, [(True, None), (False, None)]),
+        ([(2, 20, None), (2, 21, None)], None, [NO_SEGMENT, NOT_A_RESPONDENT]),
         # Nothing answered.
         ([], 1, []),
     ],
 )
-def test_answer_rows_marks_first_rows_and_copies_the_segment_option(given, segment, expected):
+def test_answer_rows_marks_first_rows_with_the_segment_option(given, segment, expected):
     rows = answer_rows(given, segment)
-    assert [(r["first_of_question"], r["segment_option_id"]) for r in rows] == expected
+    assert [r["tally"] for r in rows] == expected
     assert [(r["question_id"], r["option_id"], r["text"]) for r in rows] == given
+    assert all(tuple(r) == ROW_KEYS for r in rows)
 
 
 def test_segment_question_is_the_first_single_choice_one_marked_segment(app):
@@ -70,24 +78,26 @@ def test_segment_question_is_the_first_single_choice_one_marked_segment(app):
 # --- every write path -------------------------------------------------------------------------
 
 
-def stored_rows(campaign_id: int) -> list[tuple[int, str, str, str | None, bool, str | None]]:
-    """Return (response id, question key, option key, first_of_question, segment option key)
-    of a campaign's answers, in id order."""
+def stored_rows(campaign_id: int) -> list[tuple[int, str, str, bool, str | None]]:
+    """Return (response id, question key, option key, first row of its question, segment
+    option key) of a campaign's answers, in id order, read from ``tally``."""
     segment_option = aliased(Option)
     rows = db.session.execute(
-        select(Answer.response_id, Question.key, Option.key, Answer.first_of_question,
-               segment_option.key)
+        select(Answer.response_id, Question.key, Option.key, Answer.tally, segment_option.key)
         .join(Question, Question.id == Answer.question_id)
         .outerjoin(Option, Option.id == Answer.option_id)
-        .outerjoin(segment_option, segment_option.id == Answer.segment_option_id)
+        .outerjoin(segment_option, segment_option.id == Answer.tally)
         .where(Answer.campaign_id == campaign_id)
         .order_by(Answer.id)
-    )  # fmt: skip
-    return [tuple(row) for row in rows]
+    )
+    return [
+        (response_id, question, option, tally is not None, segment)
+        for response_id, question, option, tally, segment in rows
+    ]
 
 
 def check_derived_columns(campaign_id: int) -> int:
-    """Assert the two columns follow the rules on every answer of the campaign, recomputed
+    """Assert ``tally`` follows the rules on every answer of the campaign, recomputed
     independently from the stored rows; return the number of rows checked."""
     answers = db.session.scalars(
         select(Answer).where(Answer.campaign_id == campaign_id).order_by(Answer.id)
@@ -111,12 +121,12 @@ def check_derived_columns(campaign_id: int) -> int:
     for response_id, rows in by_response.items():
         segment = segment_of[questionnaire_of[response_id]]
         expected_segment = next(
-            (r.option_id for r in rows if r.question_id == segment and r.option_id), None
+            (r.option_id for r in rows if r.question_id == segment and r.option_id), 0
         )
         seen: set[int] = set()
         for row in rows:
-            assert row.first_of_question == (row.question_id not in seen), row.id
-            assert row.segment_option_id == expected_segment, row.id
+            expected = None if row.question_id in seen else expected_segment
+            assert row.tally == expected, row.id
             seen.add(row.question_id)
     return len(answers)
 
@@ -126,7 +136,7 @@ def _small_campaign(school) -> Campaign:
     return factories.make_campaign(school, direction, factories.small_questionnaires(direction))
 
 
-def test_store_response_sets_both_columns(school):
+def test_store_response_sets_the_tally(school):
     campaign = _small_campaign(school)
     students = campaign.link_for("students")
     answers = {"grade": "g6", "clear": "full", "sources": ["site", "teacher"], "access": "yes"}
@@ -138,7 +148,7 @@ def test_store_response_sets_both_columns(school):
         ("grade", "g6", True, "g6"),
         ("clear", "full", True, "g6"),
         ("sources", "teacher", True, "g6"),  # the questionnaire's option order
-        ("sources", "site", False, "g6"),
+        ("sources", "site", False, None),
         ("access", "yes", True, "g6"),
     ]
     assert [row[1:] for row in rows if row[0] != response.id] == [
@@ -150,7 +160,7 @@ def test_store_response_sets_both_columns(school):
 GENERIC_HEADER = "grade,clear,sources,access\r\n"
 
 
-def test_csv_import_sets_both_columns(school):
+def test_csv_import_sets_the_tally(school):
     campaign = _small_campaign(school)
     data = (
         GENERIC_HEADER
@@ -165,8 +175,8 @@ def test_csv_import_sets_both_columns(school):
         ("grade", "g5", True, "g5"),
         ("clear", "full", True, "g5"),
         ("sources", "teacher", True, "g5"),  # the cell's order
-        ("sources", "site", False, "g5"),
-        ("sources", "class_teacher", False, "g5"),
+        ("sources", "site", False, None),
+        ("sources", "class_teacher", False, None),
         ("access", "yes", True, "g5"),
         ("grade", "g7", True, "g7"),
         ("clear", "partly", True, "g7"),
@@ -214,13 +224,13 @@ def _with_demo(school) -> Campaign:
 def test_every_writer_sets_one_first_row_per_question_and_the_segment(school, write):
     campaign = write(school)
     assert check_derived_columns(campaign.id) > 0
-    grades = db.session.execute(
-        select(Answer.segment_option_id.is_(None), func.count())
+    graded = db.session.scalar(
+        select(func.count())
+        .select_from(Answer)
         .join(Response, Response.id == Answer.response_id)
-        .where(Answer.campaign_id == campaign.id, Response.role == "students")
-        .group_by(Answer.segment_option_id.is_(None))
-    ).all()
-    assert dict(grades).get(False, 0) > 0  # students' rows carry their grade
+        .where(Answer.campaign_id == campaign.id, Response.role == "students", Answer.tally > 0)
+    )
+    assert graded > 0  # students' first rows carry their grade
 
 
 def test_a_factory_response_without_a_grade_lands_in_the_unstated_cell(school):

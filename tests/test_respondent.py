@@ -493,8 +493,7 @@ def test_nothing_identifying_is_stored(client, students):
         "option_id",
         "text",
         # Derived from the same response's answers (app/surveys/answer_rows.py), nothing else.
-        "first_of_question",
-        "segment_option_id",
+        "tally",
     }
     page = client.get(f"/s/{students.token}", headers={"User-Agent": "SecretPhone/1.0"})
     assert "Set-Cookie" not in page.headers

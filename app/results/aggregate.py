@@ -1,12 +1,12 @@
 """Counts of a campaign straight from the database: its answers are read once.
 
-One GROUP BY over the campaign's answers (question, option, the respondent's segment option)
-gives every count the analysis needs: options, respondents per question (``first_of_question``,
-one row per response and question) and the segment breakdowns (``segment_option_id``, the
-respondent's grade copied onto each of their answer rows; both columns are written by
-app/surveys/answer_rows.py). No individual answer is loaded into Python. The cost of the query
-grows with the number of answers (an index-only scan of ``ix_answer_campaign_counts``); the
-memory and the Python work grow only with the number of questions, options and segments.
+One GROUP BY over the campaign's answers (question, option, tally) gives every count the
+analysis needs: options, respondents per question (the rows with a ``tally``: one per response
+and question) and the segment breakdowns (a tally above 0 is the respondent's segment option,
+e.g. the grade; the column is written by app/surveys/answer_rows.py). No individual answer is
+loaded into Python. The cost of the query grows with the number of answers (an index-only scan
+of ``ix_answer_campaign_counts``); the memory and the Python work grow only with the number of
+questions, options and segments.
 
 Responses of different questionnaire versions in one campaign are merged by question key within
 the role and by option key within the question (ids differ between versions, keys do not).
@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from app.analysis.engine import (
@@ -138,62 +138,29 @@ def campaign_structure(campaign: Campaign, answered: Iterable[int] = ()) -> Camp
 
 
 #: The one pass over a campaign's answers, served by ``ix_answer_campaign_counts`` (campaign,
-#: question, option, segment option, first_of_question) alone. Two spellings of the same
-#: counts, each the faster one on its database (benchmarks/analysis.py, 100,000 respondents):
-#: SQLite scans the index in the GROUP BY's order, and grouping by first_of_question too keeps
-#: the work per row to one count (1.3 × a bare (question, option) GROUP BY, against 1.5–1.7 ×
-#: with a FILTER aggregate); PostgreSQL plans the FILTER form as a parallel hash aggregate like
-#: the bare GROUP BY (≈ 1.0–1.1 ×), but the four-column GROUP BY as a serial index scan (1.8 ×).
-_GROUP_BY_FIRST = (
-    select(
-        Answer.question_id,
-        Answer.option_id,
-        Answer.segment_option_id,
-        func.count(),
-        Answer.first_of_question,
-    )
+#: question, option, tally): on SQLite an index-only scan in the GROUP BY's order; on
+#: PostgreSQL whatever the bare (question, option) GROUP BY gets — an index-only scan, or, for a
+#: campaign that is most of the table, a parallel sequential scan with a hash aggregate
+#: (benchmarks/analysis.py prints the plans). ``tally`` is app/surveys/answer_rows.py's column:
+#: None on a later ticked option of the same response and question, else the respondent's
+#: segment option id or 0. Bind ``campaign``.
+ANSWER_COUNTS = (
+    select(Answer.question_id, Answer.option_id, Answer.tally, func.count())
     .where(Answer.campaign_id == bindparam("campaign"))
-    .group_by(
-        Answer.question_id, Answer.option_id, Answer.segment_option_id, Answer.first_of_question
-    )
-)
-_FILTER_FIRST = (
-    select(
-        Answer.question_id,
-        Answer.option_id,
-        Answer.segment_option_id,
-        func.count(),
-        func.count().filter(Answer.first_of_question),
-    )
-    .where(Answer.campaign_id == bindparam("campaign"))
-    .group_by(Answer.question_id, Answer.option_id, Answer.segment_option_id)
+    .group_by(Answer.question_id, Answer.option_id, Answer.tally)
 )
 
 
-def answer_statement(dialect: str) -> Select:
-    """Return the answer pass's statement for a database dialect name (bind ``campaign``)."""
-    return _FILTER_FIRST if dialect == "postgresql" else _GROUP_BY_FIRST
+def answer_counts(campaign_id: int) -> list[tuple[int, int | None, int | None, int]]:
+    """Return rows (question_id, option_id, tally, answer rows) of a campaign: its answers
+    grouped by question, option and ``tally``.
 
-
-def answer_counts(campaign_id: int) -> list[tuple[int, int | None, int | None, int, int]]:
-    """Return rows (question_id, option_id, segment_option_id, answer rows, first rows) of a
-    campaign: its answers grouped by question, option and the respondent's segment option.
-
-    ``first rows`` counts the rows with ``first_of_question``: summed over a question's rows it
-    is the number of responses that answered the question. Text answers have option_id None.
-    One query. Raises nothing.
+    A question's rows with a tally (not None) count its respondents, one each; a tally above 0
+    is the respondent's segment option id. Text answers have option_id None. One query. Raises
+    nothing.
     """
-    statement = answer_statement(db.session.get_bind().dialect.name)
-    rows = db.session.execute(statement, {"campaign": campaign_id})
-    if statement is _FILTER_FIRST:
-        return [(qid, oid, seg, n, first) for qid, oid, seg, n, first in rows]
-    merged: dict[tuple[int, int | None, int | None], list[int]] = {}
-    for qid, oid, seg, n, first in rows:
-        counts = merged.setdefault((qid, oid, seg), [0, 0])
-        counts[0] += n
-        if first:
-            counts[1] += n
-    return [(*key, n, first) for key, (n, first) in merged.items()]
+    rows = db.session.execute(ANSWER_COUNTS, {"campaign": campaign_id})
+    return [(qid, oid, tally, n) for qid, oid, tally, n in rows]
 
 
 def _tune_connection() -> None:
@@ -255,10 +222,11 @@ def campaign_counts(
     """Return the counts of a campaign per question and option, and its segment cells.
 
     Everything comes from the rows of :func:`answer_counts`: an option's count is the sum over
-    segments, a question's answered count the sum of its first-of-question rows, and a
-    segmented question's cell the rows of that segment option (UNSTATED_SEGMENT: respondents
-    without a segment answer). Answers to questions outside the campaign's questionnaires are
-    ignored. Raises nothing.
+    segments, a question's answered count the sum of its rows with a tally, and a segmented
+    (single-choice) question's cell the rows of that segment option (UNSTATED_SEGMENT:
+    respondents without a segment answer; a malformed second row of a single-choice answer
+    counts for its option but in no cell). Answers to questions outside the campaign's
+    questionnaires are ignored. Raises nothing.
     """
     targets, segment_options = _segment_targets(structure) if segments else (set(), set())
     options: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -266,21 +234,18 @@ def campaign_counts(
     cells: dict[tuple[str, str], dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int))
     )
-    for qid, oid, segment_option, rows, first in answer_counts(campaign.id):
+    for qid, oid, tally, rows in answer_counts(campaign.id):
         rk = structure.question_ids.get(qid)
         if rk is None:  # an answer to a question of a questionnaire outside the campaign
             continue
-        answered[rk] += first
+        if tally is not None:  # the respondents' first rows for the question
+            answered[rk] += rows
         if oid is None or oid not in structure.option_keys:
             continue
         key = structure.option_keys[oid]
         options[rk][key] += rows
-        if rk in targets:
-            segment = (
-                structure.option_keys[segment_option]
-                if segment_option in segment_options
-                else UNSTATED_SEGMENT
-            )
+        if rk in targets and tally is not None:
+            segment = structure.option_keys[tally] if tally in segment_options else UNSTATED_SEGMENT
             cells[rk][segment][key] += rows
     totals = {
         (q.role, q.key): QuestionCounts(

@@ -1,18 +1,24 @@
-"""The stored rows of one response's answers, with the columns the analysis counts by.
+"""The stored rows of one response's answers, with the column the analysis counts by.
 
 Every path that writes answers (the respondent form, the CSV import, the demo, the test
-factories, the benchmarks) builds its rows here, so two denormalised columns of ``answer`` are
-always set the same way:
+factories, the benchmarks) builds its rows here, so the one denormalised column of ``answer``,
+``tally``, is always set the same way. It says which respondent count a row adds to:
 
-- ``first_of_question``: true on exactly one row per (response, question) — the first row given
-  for the question (the first ticked option, the text) — so a question's respondents are
-  ``sum(first_of_question)`` even for multiple choice, where a respondent has a row per option;
-- ``segment_option_id``: the response's option of its questionnaire's segment question (the
-  first single-choice question marked ``segment``, e.g. the students' grade), on every row of
-  the response; None if the questionnaire has no segment question or the respondent skipped it.
+- ``None`` (:data:`NOT_A_RESPONDENT`): a later row of the same response and question — the
+  second, third… ticked option of a multiple-choice answer. It counts for its option only;
+- ``0`` (:data:`NO_SEGMENT`): the response's first row for the question (the first ticked
+  option, the chosen option, the text), from a respondent with no segment: the questionnaire has
+  no segment question or the respondent skipped it;
+- the option id of the response's answer to its questionnaire's segment question (the first
+  single-choice question marked ``segment``, e.g. the student's grade): the first row of a
+  respondent in that segment.
 
-With them a campaign's analysis is one ``GROUP BY question_id, option_id, segment_option_id``
-(app/results/aggregate.py). Migration 0003 backfills older rows by the same rules.
+So a question's respondents are the rows whose ``tally`` is not None (a sum, not a
+count(DISTINCT response_id)), and a segment's are the rows with its option id. One column, not
+a first-row flag plus a segment id, because the analysis groups by it: a campaign's counts are
+one ``GROUP BY question_id, option_id, tally`` (app/results/aggregate.py), and each grouped
+column costs SQLite a fixed share of the scan (docs/methodology.md, "Performance"). Option ids
+start at 1, so 0 names no option. Migration 0005 derives the column for older rows.
 """
 
 from __future__ import annotations
@@ -24,7 +30,12 @@ from app.models import Questionnaire, QuestionType
 
 #: The keys of each row :func:`answer_rows` returns (``response_id`` and ``campaign_id`` are the
 #: caller's).
-ROW_KEYS = ("question_id", "option_id", "text", "first_of_question", "segment_option_id")
+ROW_KEYS = ("question_id", "option_id", "text", "tally")
+
+#: ``tally`` of a response's first row for a question when the respondent has no segment.
+NO_SEGMENT = 0
+#: ``tally`` of a later row of the same response and question (a further ticked option).
+NOT_A_RESPONDENT = None
 
 
 def segment_question_id(questionnaire: Questionnaire) -> int | None:
@@ -49,9 +60,9 @@ def answer_rows(
     ``answers`` are (question id, option id or None, text or None) triples, one per chosen
     option or text, grouped by question in the order they should be stored; ``segment_question``
     is :func:`segment_question_id` of the response's questionnaire. Each row is a dict with the
-    keys of ``ROW_KEYS``: the triple plus ``first_of_question`` (true on the first row of each
-    question) and ``segment_option_id`` (the first option given for ``segment_question``, or
-    None). Raises nothing; the answers are assumed checked.
+    keys of ``ROW_KEYS``: the triple plus ``tally`` (on the first row of each question the first
+    option given for ``segment_question``, or :data:`NO_SEGMENT`; on later rows
+    :data:`NOT_A_RESPONDENT`). Raises nothing; the answers are assumed checked.
     """
     given = list(answers)
     segment_option = next(
@@ -60,7 +71,7 @@ def answer_rows(
             for question_id, option_id, _text in given
             if question_id == segment_question and option_id is not None
         ),
-        None,
+        NO_SEGMENT,
     )
     seen: set[int] = set()
     rows = []
@@ -70,8 +81,7 @@ def answer_rows(
                 "question_id": question_id,
                 "option_id": option_id,
                 "text": text,
-                "first_of_question": question_id not in seen,
-                "segment_option_id": segment_option,
+                "tally": NOT_A_RESPONDENT if question_id in seen else segment_option,
             }
         )
         seen.add(question_id)

@@ -68,8 +68,7 @@ CHUNK = 64 * 1024
 MAX_MERGED_PARTS = 8
 MATCH_CACHE_SIZE = 2000
 _COPY_ANSWERS = (
-    "COPY answer (response_id, campaign_id, question_id, option_id, text, first_of_question,"
-    " segment_option_id) FROM STDIN"
+    "COPY answer (response_id, campaign_id, question_id, option_id, text, tally) FROM STDIN"
 )
 SOURCE = "import"
 
@@ -675,8 +674,7 @@ def _insert_batch(
             for row in answer_rows:
                 copy.write_row(
                     (row["response_id"], row["campaign_id"], row["question_id"],
-                     row["option_id"], row["text"], row["first_of_question"],
-                     row["segment_option_id"])
+                     row["option_id"], row["text"], row["tally"])
                 )  # fmt: skip
     else:
         db.session.execute(insert(Answer.__table__), answer_rows)

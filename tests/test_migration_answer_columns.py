@@ -1,4 +1,7 @@
-"""Migration 0003: the derived answer columns, their backfill and the new aggregation index.
+"""Migrations 0003 and 0005: the derived answer columns, their backfill and the counts index.
+
+0003 added ``first_of_question`` and ``segment_option_id`` and backfilled them; 0005 folds the
+two into ``tally`` (app/surveys/answer_rows.py) and can give them back.
 
 Each test migrates a database of its own (SQLite file, or a throw-away PostgreSQL database when
 ``ANKETA_TEST_POSTGRES`` is set), since it goes down to 0002 and back up.
@@ -15,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from app import create_app
 from app.extensions import db
@@ -55,9 +58,11 @@ def _answer_indexes() -> dict[str, list[str]]:
 
 
 def test_upgrade_builds_what_the_models_describe(migrated_app):
-    assert {"first_of_question", "segment_option_id"} <= _answer_columns()
+    columns = _answer_columns()
+    assert "tally" in columns
+    assert not {"first_of_question", "segment_option_id"} & columns
     assert _answer_indexes()["ix_answer_campaign_counts"] == [
-        "campaign_id", "question_id", "option_id", "segment_option_id", "first_of_question"
+        "campaign_id", "question_id", "option_id", "tally"
     ]  # fmt: skip
     assert "ix_answer_aggregation" not in _answer_indexes()
     with db.engine.connect() as connection:
@@ -94,29 +99,59 @@ def _campaigns() -> list[Campaign]:
     return [seed, small]
 
 
-def _derived() -> dict[int, tuple[bool, int | None]]:
-    rows = db.session.execute(
-        select(Answer.id, Answer.first_of_question, Answer.segment_option_id)
-    ).all()
-    return {answer_id: (bool(first), segment) for answer_id, first, segment in rows}
+def _derived() -> dict[int, int | None]:
+    return dict(db.session.execute(select(Answer.id, Answer.tally)).all())
+
+
+def _written_campaigns() -> tuple[list[int], dict[int, int | None], list[dict]]:
+    """Write the campaigns; return their ids, every row's tally and their analyses."""
+    ids = [campaign.id for campaign in _campaigns()]
+    written = _derived()
+    assert None in written.values()  # later ticked options
+    assert 0 in written.values()  # respondents without a segment
+    assert any(tally for tally in written.values())  # respondents with a grade
+    before = [analyze_campaign(db.session.get(Campaign, i)).to_json() for i in ids]
+    db.session.remove()
+    return ids, written, before
 
 
 def test_backfill_gives_what_the_write_paths_gave_and_the_same_analysis(migrated_app):
-    ids = [campaign.id for campaign in _campaigns()]
-    written = _derived()
-    assert sum(first for first, _segment in written.values()) < len(written)
-    assert any(segment is not None for _first, segment in written.values())
-    assert any(segment is None for _first, segment in written.values())
-    before = [analyze_campaign(db.session.get(Campaign, i)).to_json() for i in ids]
-    db.session.remove()
+    ids, written, before = _written_campaigns()
 
-    downgrade(revision="0002")  # the columns go: the rows are as 0002 stored them
-    assert not {"first_of_question", "segment_option_id"} & _answer_columns()
+    downgrade(revision="0002")  # the derived columns go: the rows are as 0002 stored them
+    assert not {"first_of_question", "segment_option_id", "tally"} & _answer_columns()
     assert "ix_answer_aggregation" in _answer_indexes()
-    upgrade()
+    upgrade()  # 0003 backfills the two columns, 0005 folds them into tally
 
     assert _derived() == written
     after = [analyze_campaign(db.session.get(Campaign, i)).to_json() for i in ids]
     assert after == before
     seed = after[0]
     assert seed["respondents"] == {"teachers": 31, "students": 71, "parents": 80}
+
+
+def test_downgrade_to_0004_gives_back_both_columns(migrated_app):
+    _ids, written, _before = _written_campaigns()
+    response_of = dict(db.session.execute(select(Answer.id, Answer.response_id)).all())
+    segment_of: dict[int, int | None] = {}
+    for answer_id, tally in written.items():
+        if tally:
+            segment_of[response_of[answer_id]] = tally
+    db.session.remove()
+
+    downgrade(revision="0004")
+    assert {"first_of_question", "segment_option_id"} <= _answer_columns()
+    assert "tally" not in _answer_columns()
+    assert _answer_indexes()["ix_answer_campaign_counts"] == [
+        "campaign_id", "question_id", "option_id", "segment_option_id", "first_of_question"
+    ]  # fmt: skip
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, first_of_question, segment_option_id FROM answer")
+        ).all()
+    assert {answer_id: (bool(first), segment) for answer_id, first, segment in rows} == {
+        answer_id: (tally is not None, segment_of.get(response_of[answer_id]))
+        for answer_id, tally in written.items()
+    }
+    upgrade()
+    assert _derived() == written
