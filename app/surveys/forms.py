@@ -1,9 +1,12 @@
-"""The respondent form: one WTForms class built per questionnaire version.
+"""The respondent form: the envelope of a post (CSRF token, submission id) and its problems.
 
-Fields are named ``q-<question key>``: radio buttons for single choice, checkboxes for multiple
-choice, a textarea for text. The form only carries and re-displays the answers; what makes them
-valid is decided by ``app.surveys.service.check_answers`` (the same rules serve imports), and
-its errors are put back at each question here.
+Answer fields are named ``q-<question key>``: radio buttons for single choice, checkboxes for
+multiple choice, a textarea for text. The respondent page renders them from the cached
+questionnaire structure (templates/respondent/_questions.html) rather than as WTForms fields:
+binding ~130 fields on every request cost more than the rest of the form. So
+:class:`RespondentForm` itself holds only the envelope; the answers are read from the post, and
+what makes them valid is decided by ``app.surveys.service.check_answers`` (the same rules serve
+imports), whose errors are kept here by question key for the page to show.
 
 The form does its own CSRF check (the respondent blueprint is exempt from the global one), so a
 stale token re-renders the page with the answers kept instead of ending on an error page.
@@ -29,6 +32,7 @@ from app.surveys.service import (
     is_valid_submission_id,
     new_submission_id,
 )
+from app.surveys.structure import QuestionItem, QuestionnaireStructure
 
 FIELD_PREFIX = "q-"
 SERVICE_FIELDS = frozenset({"submission_id", "csrf_token"})
@@ -42,20 +46,34 @@ class SummaryItem:
     target: str | None
 
 
-def field_name(question: Question) -> str:
+def field_name(question: Question | QuestionItem) -> str:
     """Return the form field name of a question: ``q-<question key>``."""
     return f"{FIELD_PREFIX}{question.key}"
 
 
 class RespondentForm(FlaskForm):
-    """Base class of every questionnaire's form (see ``respondent_form_class``)."""
+    """The envelope of a respondent post, and the problems found with it and its answers.
 
-    submission_id = HiddenField()
+    ``questions`` are the questionnaire's (an instance's own, or a class's from
+    :func:`respondent_form_class`); ``question_errors`` maps question keys to their messages.
+    """
 
-    questions: tuple[Question, ...] = ()
+    # A label of our own: without one WTForms translates the default label, and Flask-WTF
+    # reads its translations file from disk for that on every request.
+    submission_id = HiddenField(label="submission_id")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    questions: tuple[Question | QuestionItem, ...] = ()
+
+    def __init__(
+        self,
+        *args: Any,
+        questions: tuple[Question | QuestionItem, ...] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if questions is not None:
+            self.questions = questions
+        self.question_errors: dict[str, list[str]] = {}
         self.summary: list[SummaryItem] = []
         self.malformed = False
         self.stale = False
@@ -63,10 +81,14 @@ class RespondentForm(FlaskForm):
             self.submission_id.data = new_submission_id()
 
     def field_for(self, question: Question) -> Field:
-        """Return the field that renders a question."""
+        """Return the field that renders a question (forms of :func:`respondent_form_class`)."""
         return self[field_name(question)]
 
-    def fieldset_id(self, question: Question) -> str:
+    def errors_at(self, question: Question | QuestionItem) -> list[str]:
+        """Return the messages to show at a question (empty if none)."""
+        return self.question_errors.get(question.key, [])
+
+    def fieldset_id(self, question: Question | QuestionItem) -> str:
         """Return the id of the question's fieldset (the error summary links to it, so the
         question text and its message come into view, not just the first option)."""
         return f"f-{question.key}"
@@ -107,7 +129,11 @@ class RespondentForm(FlaskForm):
             self.add_errors([AnswerError(None, _("Форма містить невідомі поля."), True)])
         return not (self.stale or self.malformed)
 
-    def check_answers(self, questionnaire: Questionnaire, formdata: MultiDict[str, str]) -> None:
+    def check_answers(
+        self,
+        questionnaire: Questionnaire | QuestionnaireStructure,
+        formdata: MultiDict[str, str],
+    ) -> None:
         """Put the answer problems at their questions without storing anything."""
         try:
             check_answers(questionnaire, self.answers(formdata))
@@ -125,8 +151,7 @@ class RespondentForm(FlaskForm):
                 self.submission_id.data = new_submission_id()
                 self.summary.append(SummaryItem(error.message, None))
                 continue
-            field = self.field_for(question)
-            field.errors = [*field.errors, error.message]
+            self.question_errors.setdefault(question.key, []).append(error.message)
             number, message = question.number, error.message
             line = _("Питання %(number)s: %(message)s", number=number, message=message)
             self.summary.append(SummaryItem(line, self.fieldset_id(question)))
@@ -154,10 +179,8 @@ def _field(question: Question) -> Field:
 
 
 def respondent_form_class(questionnaire: Questionnaire) -> type[RespondentForm]:
-    """Return a form class with one field per question of this questionnaire version.
-
-    Built on every request: a version without responses may still be refreshed in place.
-    """
+    """Return a form class with one WTForms field per question of this questionnaire version
+    (the builder's preview renders those fields; the respondent page does not need them)."""
     attributes: dict[str, Any] = {field_name(q): _field(q) for q in questionnaire.questions}
     attributes["questions"] = tuple(questionnaire.questions)
     return type(f"RespondentForm{questionnaire.id}", (RespondentForm,), attributes)
