@@ -5,6 +5,7 @@ Every user error ends in one line on stderr and a non-zero exit code, never a tr
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -30,12 +31,15 @@ cli = FlaskGroup(
 
 def register_commands(app: Flask) -> None:
     """Attach every command group to ``app.cli`` (called by the factory)."""
+    from app.dashboard import commands as dashboard_commands
     from app.reports import commands as report_commands
     from app.results import commands as result_commands
     from app.staff import commands as staff_commands
     from app.surveys import commands as survey_commands
 
-    for module in (survey_commands, staff_commands, result_commands, report_commands):
+    modules = (survey_commands, staff_commands, result_commands, report_commands,
+               dashboard_commands)  # fmt: skip
+    for module in modules:
         for command in module.COMMANDS:
             app.cli.add_command(command)
 
@@ -59,10 +63,10 @@ def main(argv: list[str] | None = None) -> None:
             if (error.ctx and " " in error.ctx.command_path)
             else " (див. «anketa --help»)"
         )
-        click.echo(f"Помилка: {error.format_message()}{hint}", err=True)
+        click.echo(f"Помилка: {usage_message(error)}{hint}", err=True)
         sys.exit(error.exit_code)
     except click.ClickException as error:
-        click.echo(f"Помилка: {error.format_message()}", err=True)
+        click.echo(f"Помилка: {' '.join(error.format_message().split())}", err=True)
         sys.exit(error.exit_code)
     except AnketaError as error:
         click.echo(f"Помилка: {error}", err=True)
@@ -70,3 +74,68 @@ def main(argv: list[str] | None = None) -> None:
     except OperationalError as error:
         click.echo(f"Помилка: база даних недоступна ({type(error.orig).__name__}).", err=True)
         sys.exit(1)
+
+
+# Click's own messages are English; these are the usage errors a person meets, in Ukrainian.
+_CYRILLIC = re.compile(r"[А-Яа-яЄєІіЇїҐґ]")
+_NO_SUCH_COMMAND = re.compile(r"No such command '(.+)'\.")
+_EXTRA_ARGUMENTS = re.compile(r"Got unexpected extra arguments? \((.+)\)")
+_PATH_PROBLEMS = (
+    (re.compile(r"(?:File|Directory|Path) '(.+)' does not exist\."), "«{}» не існує"),
+    (re.compile(r"(?:File|Path) '(.+)' is a directory\."), "«{}» — тека, а потрібен файл"),
+    (re.compile(r"(?:Directory|Path) '(.+)' is a file\."), "«{}» — файл, а потрібна тека"),
+    (re.compile(r"(?:File|Directory|Path) '(.+)' is not readable\."), "«{}» не читається"),
+    (re.compile(r"(?:File|Directory|Path) '(.+)' is not writable\."), "у «{}» не можна писати"),
+)
+
+
+def _param_name(param: click.Parameter | None, ctx: click.Context | None) -> str:
+    if param is None:
+        return "?"
+    if isinstance(param, click.Option):
+        return " / ".join(param.opts)
+    return param.human_readable_name
+
+
+def _bad_value(error: click.BadParameter) -> str:
+    """The reason of a bad value in Ukrainian: ours as it is, click's type checks translated."""
+    if _CYRILLIC.search(error.message):
+        return error.message
+    kind = error.param.type if error.param is not None else None
+    if isinstance(kind, click.Choice):
+        return "допустимі значення: " + ", ".join(str(choice) for choice in kind.choices)
+    if isinstance(kind, click.types.IntParamType):
+        found = re.match(r"'?(.*?)'? is not a valid integer", error.message)
+        return f"«{found.group(1)}» — не ціле число" if found else "потрібне ціле число"
+    if isinstance(kind, click.types.FloatParamType):
+        return "потрібне число"
+    for pattern, template in _PATH_PROBLEMS:
+        if found := pattern.search(error.message):
+            return template.format(found.group(1))
+    return error.message
+
+
+def usage_message(error: click.UsageError) -> str:
+    """Return a usage error as one Ukrainian line (without the «Помилка:» prefix)."""
+    if isinstance(error, click.MissingParameter):
+        kind = "параметр" if isinstance(error.param, click.Option) else "аргумент"
+        return f"не вказано {kind} {_param_name(error.param, error.ctx)}."
+    if isinstance(error, click.NoSuchOption):
+        text = f"невідомий параметр {error.option_name}."
+        if error.possibilities:
+            text += " Можливо, " + " або ".join(sorted(error.possibilities)) + "?"
+        return text
+    if isinstance(error, click.BadParameter):
+        hint = error.param_hint or _param_name(error.param, error.ctx)
+        if isinstance(hint, (list, tuple)):
+            hint = " / ".join(hint)
+        hint = hint.replace("'", "").replace('"', "")
+        return f"неприпустиме значення {hint}: {_bad_value(error)}."
+    if isinstance(error, click.BadOptionUsage) and "requires an argument" in error.message:
+        return f"параметр {error.option_name} потребує значення."
+    message = " ".join(error.format_message().split())
+    if found := _NO_SUCH_COMMAND.fullmatch(message):
+        return f"невідома команда «{found.group(1)}»."
+    if found := _EXTRA_ARGUMENTS.fullmatch(message):
+        return f"зайві аргументи: {found.group(1)}."
+    return message

@@ -248,7 +248,53 @@ BAD_INPUT = {
     "texts unknown campaign": (["texts", "show", "999999"], "999999"),
     "level unknown campaign": (["level", "clear", "999999"], "999999"),
     "questionnaires missing path": (["questionnaires", "check", "/no/such/dir"], "/no/such/dir"),
+    "export unknown campaign": (["export", "999999", "-o", "/tmp/never.xlsx"], "999999"),
 }
+
+#: Click's own usage errors, in Ukrainian: (arguments, the whole line).
+USAGE_ERRORS = {
+    "unknown command": (
+        ["frobnicate"],
+        "Помилка: невідома команда «frobnicate». (див. «anketa --help»)",
+    ),
+    "unknown subcommand": (
+        ["campaigns", "destroy"],
+        "Помилка: невідома команда «destroy». (див. «anketa campaigns --help»)",
+    ),
+    "missing option": (
+        ["campaigns", "create", "--school", "school-a"],
+        "Помилка: не вказано параметр --direction. (див. «anketa campaigns create --help»)",
+    ),
+    "missing argument": (
+        ["analyze"],
+        "Помилка: не вказано аргумент CAMPAIGN. (див. «anketa analyze --help»)",
+    ),
+    "not an integer": (
+        ["analyze", "abc"],
+        "Помилка: неприпустиме значення CAMPAIGN: «abc» — не ціле число."
+        " (див. «anketa analyze --help»)",
+    ),
+    "unknown option": (
+        ["analyze", "1", "--jsn"],
+        "Помилка: невідомий параметр --jsn. Можливо, --json? (див. «anketa analyze --help»)",
+    ),
+    "bad choice": (
+        ["export", "1", "-o", "x.csv", "--role", "janitor"],
+        "Помилка: неприпустиме значення --role: допустимі значення: teachers, students, parents."
+        " (див. «anketa export --help»)",
+    ),
+    "extra argument": (
+        ["report", "1", "2"],
+        "Помилка: зайві аргументи: 2. (див. «anketa report --help»)",
+    ),
+}
+
+
+@pytest.mark.parametrize("args, expected", list(USAGE_ERRORS.values()), ids=list(USAGE_ERRORS))
+def test_usage_errors_are_ukrainian(monkeypatch, capsys, console_db, args, expected):
+    status, _out, err = run_main(monkeypatch, capsys, console_db, args)
+    assert status == 2
+    assert err.strip() == expected
 
 
 def run_main(monkeypatch, capsys, database: Path, args: list[str], stdin: str = "") -> tuple:

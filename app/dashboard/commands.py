@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from app.analysis.results import ROLES
-from app.results.i18n import _
 
 COMMANDS: list[click.Command] = []
 
