@@ -15,7 +15,8 @@ from sqlalchemy import select
 from app.dashboard.commands import export_command
 from app.extensions import db
 from app.models import Answer, Campaign, Option, Question, Response
-from app.reports.exports import MULTIPLE_SEPARATOR, csv_chunks
+from app.reports.exports import HIDDEN_GROUP, MULTIPLE_SEPARATOR, csv_chunks
+from app.results.service import analyze_campaign
 from tests import factories
 
 TRICKY_TEXTS = [
@@ -75,8 +76,15 @@ def stored_rows(campaign: Campaign, role: str) -> list[dict[str, list[str] | str
     return result
 
 
-def expected_table(campaign: Campaign, role: str) -> list[list[str]]:
-    """What a role's export must hold (as CSV strings): built straight from the stored rows."""
+#: The fixture's grades have 2, 1 and 1 students: each is below the privacy threshold (5).
+SMALL_GRADES = frozenset({"5 клас", "6 клас", "7 клас"})
+
+
+def expected_table(
+    campaign: Campaign, role: str, hidden_grades: frozenset[str] = SMALL_GRADES
+) -> list[list[str]]:
+    """What a role's export must hold (as CSV strings): built straight from the stored rows,
+    with the ``hidden_grades`` written as hidden."""
     questionnaire = campaign.link_for(role).questionnaire
     header = ["№", "Дата"]
     rows = []
@@ -97,6 +105,8 @@ def expected_table(campaign: Campaign, role: str) -> list[list[str]]:
             value = answers.get(question.key)
             if question.type == "text":
                 row.append(value or "")
+            elif question.segment and value and value[0] in hidden_grades:
+                row.append(HIDDEN_GROUP)
             else:
                 row.append(MULTIPLE_SEPARATOR.join(value) if value else "")
             if question.type == "multiple":
@@ -191,6 +201,44 @@ def test_xlsx_round_trips_to_stored_answers(member_client, campaign):
         rows = [row + [""] * (len(expected[0]) - len(row)) for row in rows]
         assert rows == expected, role
     workbook.close()
+
+
+def test_small_grades_are_hidden_in_the_responses(member_client, school):
+    direction = factories.make_direction()
+    campaign = factories.make_campaign(school, direction, factories.small_questionnaires(direction))
+    factories.make_responses(
+        campaign,
+        "students",
+        [
+            ({"grade": "g5", "clear": "full"}, 6),
+            ({"grade": "g6", "clear": "none"}, 2),  # too small: hidden
+            ({"grade": "g7", "clear": "mostly"}, 7),
+            ({"clear": "partly"}, 1),  # no grade given
+        ],
+    )
+    data = member_client.get(f"/campaigns/{campaign.id}/export/responses.csv?role=students").data
+    header, *rows = read_csv(data)
+    grades = [row[2] for row in rows]
+    # g6 alone would be recognisable as «the hidden one»: the smallest shown grade, g5, goes too.
+    assert grades == [HIDDEN_GROUP] * 8 + ["7 клас"] * 7 + [""]
+    assert [row[3] for row in rows][:8] == ["У повній мірі"] * 6 + ["Зовсім ні"] * 2
+    assert (
+        read_csv(data)[1:]
+        == expected_table(campaign, "students", frozenset({"5 клас", "6 клас"}))[1:]
+    )
+
+    # The results page hides g6 too (and the one-student «Не вказано» cell, which lets it show
+    # g5); the export writes no grade for that student, so it needs g5 hidden instead.
+    cells = analyze_campaign(campaign).question("students", "clear").segment_breakdown.cells
+    assert {cell.segment_key: cell.suppressed for cell in cells} == {
+        "g5": False, "g6": True, "g7": False, "": True
+    }  # fmt: skip
+
+    workbook = load_workbook(io.BytesIO(
+        member_client.get(f"/campaigns/{campaign.id}/export/responses.xlsx").data
+    ))  # fmt: skip
+    column = [row[2] for row in workbook["Учні"].iter_rows(min_row=2, values_only=True)]
+    assert column == [HIDDEN_GROUP] * 8 + ["7 клас"] * 7 + [None]
 
 
 def test_xlsx_text_never_becomes_formula(member_client, campaign):
@@ -313,10 +361,7 @@ def test_cli_export_xlsx_and_tables(runner, campaign, tmp_path):
 )
 def test_cli_export_errors_are_one_line(campaign, database_url, tmp_path, args, message):
     argv = [a.format(id=campaign.id, dir=tmp_path) for a in args]
-    code = (
-        "import sys; from app.cli import main, cli; from app.dashboard.commands import COMMANDS;"
-        "[cli.add_command(c) for c in COMMANDS]; main(sys.argv[1:])"
-    )
+    code = "import sys; from app.cli import main; main(sys.argv[1:])"  # the console script's
     result = subprocess.run(
         [sys.executable, "-c", code, "export", *argv],
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent,

@@ -200,6 +200,21 @@ def _distribution(
     )
 
 
+def hidden_groups(sizes: Mapping[str, int], min_group_size: int) -> dict[str, str]:
+    """Return the groups to hide among ``sizes`` ({group: respondents}, in display order; empty
+    groups are ignored), each with its reason: ``small_group`` for fewer respondents than
+    ``min_group_size``; and, when that hides exactly one group, ``complementary`` for the
+    smallest shown one (the first such in order), since the hidden one could otherwise be
+    recovered by subtraction from the published total. Raises nothing."""
+    keys = [k for k, n in sizes.items() if n > 0]
+    hidden = {k: "small_group" for k in keys if sizes[k] < min_group_size}
+    shown = [k for k in keys if k not in hidden]
+    if len(hidden) == 1 and shown:
+        smallest = min(shown, key=lambda k: (sizes[k], keys.index(k)))
+        hidden[smallest] = "complementary"
+    return hidden
+
+
 def _breakdown(
     question: QuestionDef,
     segment_question: QuestionDef,
@@ -207,21 +222,13 @@ def _breakdown(
     min_group_size: int,
     good: frozenset[str],
 ) -> SegmentBreakdown:
-    """Break a question down by segment, hiding every group smaller than ``min_group_size``.
-
-    The question's total is published, so when exactly one cell is hidden it could be recovered
-    by subtraction: the smallest shown cell is then hidden too (complementary suppression).
-    """
+    """Break a question down by segment, hiding the groups :func:`hidden_groups` names (every
+    group smaller than ``min_group_size``, and a complementary one when that hides just one)."""
     labels = {o.key: o.text for o in segment_question.options}
     order = [o.key for o in segment_question.options]
     keys = [k for k in order if k in cells] + [k for k in cells if k not in labels]
     keys = [k for k in keys if cells[k].answered > 0]
-    small = {k for k in keys if cells[k].answered < min_group_size}
-    hidden: dict[str, str] = dict.fromkeys(small, "small_group")
-    shown = [k for k in keys if k not in hidden]
-    if len(hidden) == 1 and shown:
-        smallest = min(shown, key=lambda k: (cells[k].answered, keys.index(k)))
-        hidden[smallest] = "complementary"
+    hidden = hidden_groups({k: cells[k].answered for k in keys}, min_group_size)
     result = []
     for k in keys:
         label = labels.get(k, "Не вказано" if k == UNSTATED_SEGMENT else k)

@@ -4,7 +4,8 @@ The format is documented in docs/exports.md. In short: one row per response, one
 question («7. Текст питання») with the chosen option's text; a multiple-choice question has one
 column with the ticked options joined by «; » and one 0/1 column per option
 («9. Текст: Варіант»); a text answer is written as it was typed. No submission id, no time
-finer than the date (Kyiv).
+finer than the date (Kyiv), and a grade is hidden where its group is smaller than the privacy
+threshold, as on the results page.
 
 Memory stays constant in the number of responses: rows come one at a time from
 ``app.results.export_rows.iter_responses``; the CSV is produced in chunks for a streamed HTTP
@@ -36,6 +37,8 @@ from app.results.export_rows import (
 MULTIPLE_SEPARATOR = "; "
 SHEET_TITLES = {"teachers": "Вчителі", "students": "Учні", "parents": "Батьки"}
 ROW_NUMBER = "№"
+#: The cell of a segment answer (the grade) whose group is too small to show.
+HIDDEN_GROUP = "Приховано (мала група)"
 DATE = "Дата"
 CSV_CHUNK_ROWS = 500
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,6 +71,9 @@ def response_cells(
             cells.append(answer if isinstance(answer, str) else None)
             continue
         chosen = set(answer) if isinstance(answer, list) else set()
+        if chosen & question.hidden_options:  # a grade too small to show (docs/exports.md)
+            cells.append(HIDDEN_GROUP)
+            continue
         texts = [o.text for o in question.options if o.key in chosen]
         cells.append(MULTIPLE_SEPARATOR.join(texts) if texts else None)
         if question.type == "multiple":

@@ -7,16 +7,23 @@ the number of responses. Rows carry no submission id and no time finer than the 
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, select, type_coerce
+from flask import current_app
+from sqlalchemy import String, func, select, type_coerce
 
+from app.analysis.engine import QuestionDef, hidden_groups, thresholds_from
 from app.extensions import db
 from app.models import Answer, Campaign, Response
-from app.results.aggregate import campaign_structure, responses_per_questionnaire
+from app.results.aggregate import (
+    CampaignStructure,
+    campaign_structure,
+    responses_per_questionnaire,
+)
 
 KYIV = ZoneInfo("Europe/Kyiv")
 BATCH = 2_000
@@ -37,6 +44,9 @@ class ExportQuestion:
     text: str
     type: str  # "single" | "multiple" | "text"
     options: tuple[ExportOption, ...]
+    #: Options of the role's segment question (the grade) whose group is too small to show:
+    #: a row's answer would single its respondents out (docs/exports.md, "Privacy").
+    hidden_options: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,13 @@ class ExportStructure:
 
 def export_structure(campaign: Campaign) -> ExportStructure:
     """Return the campaign's questions per role (current versions' order, then older-only
-    questions) and the id maps, from the questionnaires of its links and of its responses."""
+    questions) and the id maps, from the questionnaires of its links and of its responses.
+
+    Each role's segment question carries the option keys to hide (:func:`hidden_segments`).
+    """
     answered = [qid for qid, _role in responses_per_questionnaire(campaign)]
     structure = campaign_structure(campaign, answered)
+    hidden = hidden_segments(campaign, structure)
     questions: dict[str, list[ExportQuestion]] = {}
     for question in structure.questions:
         questions.setdefault(question.role, []).append(
@@ -70,6 +84,7 @@ def export_structure(campaign: Campaign) -> ExportStructure:
                 text=question.text,
                 type=question.type,
                 options=tuple(ExportOption(o.key, o.text) for o in question.options),
+                hidden_options=hidden.get((question.role, question.key), frozenset()),
             )
         )
     return ExportStructure(
@@ -77,6 +92,44 @@ def export_structure(campaign: Campaign) -> ExportStructure:
         question_keys=dict(structure.question_ids),
         option_keys=dict(structure.option_keys),
     )
+
+
+def hidden_segments(
+    campaign: Campaign, structure: CampaignStructure
+) -> dict[tuple[str, str], frozenset[str]]:
+    """Return {(role, segment question key): option keys to hide} for the campaign's roles.
+
+    A role's segment question is its first single-choice question marked ``segment`` (the
+    analysis's rule). Its groups are hidden by the analysis's own rule
+    (app.analysis.engine.hidden_groups) with the campaign's privacy threshold, so a grade the
+    results page hides is hidden in the responses too. One GROUP BY. Raises nothing.
+    """
+    segment_of: dict[str, QuestionDef] = {}
+    for question in structure.questions:
+        if question.segment and question.type == "single":
+            segment_of.setdefault(question.role, question)
+    if not segment_of:
+        return {}
+    ids = structure.ids_of((role, q.key) for role, q in segment_of.items())
+    rows = db.session.execute(
+        select(Answer.question_id, Answer.option_id, func.count())
+        .where(Answer.campaign_id == campaign.id, Answer.question_id.in_(ids))
+        .group_by(Answer.question_id, Answer.option_id)
+    )
+    sizes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for question_id, option_id, n in rows:
+        if option_id in structure.option_keys:  # versions merge by option key
+            sizes[structure.question_ids[question_id]][structure.option_keys[option_id]] += n
+    threshold = thresholds_from(
+        campaign.direction.definition or {},
+        int(current_app.config.get("ANKETA_MIN_GROUP_SIZE", 5)),
+    ).min_group_size
+    hidden = {}
+    for role, question in segment_of.items():
+        counted = sizes[(role, question.key)]
+        ordered = {o.key: counted[o.key] for o in question.options if o.key in counted}
+        hidden[(role, question.key)] = frozenset(hidden_groups(ordered, threshold))
+    return hidden
 
 
 def kyiv_date(value: datetime | str) -> date:
