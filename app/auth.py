@@ -20,7 +20,7 @@ from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from app.extensions import db, login_manager
-from app.models import User, utcnow
+from app.models import Campaign, User, utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -101,6 +101,15 @@ def login() -> Any:
 def logout() -> Any:
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+def visible_campaign_or_404(campaign_id: int) -> Campaign:
+    """Return the campaign if the logged-in user may see it, else abort with 404: another
+    school's campaign does not exist for them (not 403, which would confirm that it does)."""
+    campaign = Campaign.visible_to(current_user, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
 
 
 def editor_required(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -15,52 +15,11 @@ from app.analysis.engine import (
     analyze,
     thresholds_from,
 )
-from app.analysis.results import CampaignInfo, Level
+from app.analysis.results import Level
 from app.analysis.stats import homogeneity_test
+from tests.analysis_fixtures import DEFINITION, DEGREE, INFO, SOURCES, YES_NO, grades
 
-DEGREE = (
-    OptionDef("full", "У повній мірі", 4),
-    OptionDef("mostly", "Здебільшого", 3),
-    OptionDef("partly", "Частково", 2),
-    OptionDef("none", "Зовсім ні", 1),
-)
-YES_NO = (OptionDef("yes", "Так", 2), OptionDef("no", "Ні", 1), OptionDef("dont_know", "Не знаю"))
-GRADES = tuple(OptionDef(f"g{n}", f"{n} клас") for n in (5, 6, 7, 8))
-SOURCES = (
-    OptionDef("teacher", "Від учителя-предметника"),
-    OptionDef("class_teacher", "Від класного керівника"),
-    OptionDef("site", "На сайті школи"),
-)
-
-DEFINITION = {
-    "id": "assessment-system",
-    "title": "Система оцінювання здобувачів освіти",
-    "requirements": [
-        {
-            "id": "2.1",
-            "title": "Наявність відкритої, прозорої і зрозумілої системи оцінювання",
-            "topics": [
-                {"id": "criteria", "title": "Розуміння критеріїв оцінювання"},
-                {"id": "informing", "title": "Інформування про критерії оцінювання"},
-            ],
-        },
-        {
-            "id": "2.2",
-            "title": "Систематичне відстеження та коригування",
-            "topics": [{"id": "support", "title": "Підтримка учнів"}],
-        },
-    ],
-}
-
-INFO = CampaignInfo(
-    id=1,
-    school="Гімназія №1",
-    school_slug="school-a",
-    direction_code="assessment-system",
-    direction_title="Система оцінювання здобувачів освіти",
-    academic_year="2024-2025",
-    title="Самооцінювання 2024-2025",
-)
+GRADES = grades(5, 6, 7, 8)
 
 T7 = QuestionDef(
     "teachers", "t7", 7, "Я розумію що таке критерії оцінювання.", options=DEGREE,

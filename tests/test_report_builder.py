@@ -6,6 +6,7 @@ counts, so every figure the document prints is known here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from io import BytesIO
 
@@ -14,53 +15,13 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from app.analysis.engine import CampaignCounts, OptionDef, QuestionCounts, QuestionDef, analyze
-from app.analysis.results import CampaignInfo
+from app.analysis.engine import CampaignCounts, QuestionCounts, QuestionDef, analyze
 from app.reports.builder import ReportError, ReportStats, build_report, charted_questions
 from app.reports.language import NBSP
 from app.reports.texts import ReportTexts
+from tests.analysis_fixtures import DEFINITION, DEGREE, INFO, SOURCES, YES_NO, grades
 
-DEGREE = (
-    OptionDef("full", "У повній мірі", 4),
-    OptionDef("mostly", "Здебільшого", 3),
-    OptionDef("partly", "Частково", 2),
-    OptionDef("none", "Зовсім ні", 1),
-)
-YES_NO = (OptionDef("yes", "Так", 2), OptionDef("no", "Ні", 1), OptionDef("dont_know", "Не знаю"))
-GRADES = tuple(OptionDef(f"g{n}", f"{n} клас") for n in (5, 6, 7))
-SOURCES = (
-    OptionDef("teacher", "Від учителя-предметника"),
-    OptionDef("class_teacher", "Від класного керівника"),
-    OptionDef("site", "На сайті школи"),
-)
-DEFINITION = {
-    "id": "assessment-system",
-    "title": "Система оцінювання здобувачів освіти",
-    "requirements": [
-        {
-            "id": "2.1",
-            "title": "Наявність відкритої, прозорої і зрозумілої системи оцінювання",
-            "topics": [
-                {"id": "criteria", "title": "Розуміння критеріїв оцінювання"},
-                {"id": "informing", "title": "Інформування про критерії оцінювання"},
-            ],
-        },
-        {
-            "id": "2.2",
-            "title": "Систематичне відстеження та коригування",
-            "topics": [{"id": "support", "title": "Підтримка учнів"}],
-        },
-    ],
-}
-INFO = CampaignInfo(
-    id=1,
-    school="Гімназія №1",
-    school_slug="school-a",
-    direction_code="assessment-system",
-    direction_title="Система оцінювання здобувачів освіти",
-    academic_year="2024-2025",
-    title="Самооцінювання 2024-2025",
-)
+GRADES = grades(5, 6, 7)
 INSTRUCTION = "Виберіть лише один варіант."
 QUESTIONS = (
     QuestionDef(
@@ -541,14 +502,8 @@ def test_properties_are_in_schema_order(document):
 
 
 def test_dynamics_against_the_previous_year():
-    previous_info = CampaignInfo(
-        id=0,
-        school="Гімназія №1",
-        school_slug="school-a",
-        direction_code="assessment-system",
-        direction_title="Система оцінювання здобувачів освіти",
-        academic_year="2023-2024",
-        title="Самооцінювання 2023-2024",
+    previous_info = dataclasses.replace(
+        INFO, id=0, academic_year="2023-2024", title="Самооцінювання 2023-2024"
     )
     previous_counts = {
         **COUNTS,

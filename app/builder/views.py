@@ -27,7 +27,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth import editor_required
+from app.auth import editor_required, visible_campaign_or_404
 from app.builder import service
 from app.builder.forms import (
     TYPE_LABELS,
@@ -48,13 +48,6 @@ bp = Blueprint("builder", __name__, url_prefix="/campaigns/<int:campaign_id>/que
 
 ROLE = "<any(teachers, students, parents):role>"
 MAX_UPLOAD_BYTES = 1024 * 1024
-
-
-def _campaign(campaign_id: int) -> Campaign:
-    campaign = Campaign.visible_to(current_user, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _latest(campaign: Campaign, role: str) -> Questionnaire:
@@ -84,10 +77,26 @@ def _run(campaign: Campaign, role: str, action: Callable[[], service.SaveOutcome
     return _editor(campaign, role)
 
 
+def _edit(
+    campaign: Campaign,
+    role: str,
+    kind: str,
+    summary: str,
+    change: Callable[[service.Document], object],
+) -> Any:
+    """Apply ``change`` to the role's questionnaire as one edit recorded in its history (``kind``,
+    ``summary``), then go back to the editor with its outcome (:func:`_run`)."""
+    return _run(
+        campaign,
+        role,
+        lambda: service.edit(campaign, role, current_user, kind, summary, change),
+    )
+
+
 @bp.route("/")
 @login_required
 def index(campaign_id: int) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     latest = {role: Questionnaire.latest(campaign.direction_id, role) for role in service.ROLES}
     return render_template(
         "builder/index.html",
@@ -102,7 +111,7 @@ def index(campaign_id: int) -> Any:
 @bp.route("/start", methods=["POST"])
 @editor_required
 def start(campaign_id: int) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     form = StartForm()
     if form.validate_on_submit():
         try:
@@ -117,7 +126,7 @@ def start(campaign_id: int) -> Any:
 @bp.route("/direction", methods=["GET", "POST"])
 @editor_required
 def direction(campaign_id: int) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     form = DirectionForm(data={"text": dump_direction(campaign.direction)})
     errors: list[str] = []
     if form.validate_on_submit():
@@ -138,7 +147,7 @@ def direction(campaign_id: int) -> Any:
 @bp.route(f"/{ROLE}")
 @login_required
 def role(campaign_id: int, role: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     questionnaire = _latest(campaign, role)
     link = campaign.link_for(role)
     return render_template(
@@ -162,7 +171,7 @@ def role(campaign_id: int, role: str) -> Any:
 @bp.route(f"/{ROLE}/settings", methods=["POST"])
 @editor_required
 def settings(campaign_id: int, role: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     form = SettingsForm()
     if not form.validate_on_submit():
         flash(_("Назва анкети обов'язкова."), "error")
@@ -174,13 +183,7 @@ def settings(campaign_id: int, role: str) -> Any:
         if document["intro"] is None:
             document.pop("intro")
 
-    return _run(
-        campaign,
-        role,
-        lambda: service.edit(
-            campaign, role, current_user, "settings", _("Змінено назву або вступ"), change
-        ),
-    )
+    return _edit(campaign, role, "settings", _("Змінено назву або вступ"), change)
 
 
 def _question_page(campaign: Campaign, role: str, key: str | None) -> Any:
@@ -241,7 +244,7 @@ def _question_page(campaign: Campaign, role: str, key: str | None) -> Any:
 @bp.route(f"/{ROLE}/questions/new", methods=["GET", "POST"])
 @editor_required
 def new_question(campaign_id: int, role: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     if not service.is_own(campaign):
         flash(_("Спершу створіть власні анкети закладу."), "error")
         return redirect(url_for(".index", campaign_id=campaign.id))
@@ -251,7 +254,7 @@ def new_question(campaign_id: int, role: str) -> Any:
 @bp.route(f"/{ROLE}/questions/<key>", methods=["GET", "POST"])
 @editor_required
 def edit_question(campaign_id: int, role: str, key: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     if not service.is_own(campaign):
         flash(_("Спершу створіть власні анкети закладу."), "error")
         return redirect(url_for(".index", campaign_id=campaign.id))
@@ -261,7 +264,7 @@ def edit_question(campaign_id: int, role: str, key: str) -> Any:
 @bp.route(f"/{ROLE}/questions/<key>/move", methods=["POST"])
 @editor_required
 def move(campaign_id: int, role: str, key: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -271,68 +274,49 @@ def move(campaign_id: int, role: str, key: str) -> Any:
         if step < 0
         else _("Запитання %(id)s переміщено вниз")
     ) % {"id": key}
-    return _run(
+    return _edit(
         campaign,
         role,
-        lambda: service.edit(
-            campaign,
-            role,
-            current_user,
-            "move_question",
-            summary,
-            lambda document: service.move_question(document, key, step),
-        ),
+        "move_question",
+        summary,
+        lambda document: service.move_question(document, key, step),
     )
 
 
 @bp.route(f"/{ROLE}/questions/<key>/duplicate", methods=["POST"])
 @editor_required
 def duplicate(campaign_id: int, role: str, key: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return _run(
+    return _edit(
         campaign,
         role,
-        lambda: service.edit(
-            campaign,
-            role,
-            current_user,
-            "duplicate_question",
-            _("Запитання %(id)s продубльовано") % {"id": key},
-            lambda document: _duplicate(document, key, role),
-        ),
+        "duplicate_question",
+        _("Запитання %(id)s продубльовано") % {"id": key},
+        lambda document: service.duplicate_question(document, key, role),
     )
-
-
-def _duplicate(document: service.Document, key: str, role: str) -> None:
-    service.duplicate_question(document, key, role)
 
 
 @bp.route(f"/{ROLE}/questions/<key>/delete", methods=["POST"])
 @editor_required
 def delete(campaign_id: int, role: str, key: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return _run(
+    return _edit(
         campaign,
         role,
-        lambda: service.edit(
-            campaign,
-            role,
-            current_user,
-            "delete_question",
-            _("Запитання %(id)s видалено") % {"id": key},
-            lambda document: service.delete_question(document, key),
-        ),
+        "delete_question",
+        _("Запитання %(id)s видалено") % {"id": key},
+        lambda document: service.delete_question(document, key),
     )
 
 
 @bp.route(f"/{ROLE}/preview")
 @login_required
 def preview(campaign_id: int, role: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     questionnaire = _latest(campaign, role)
     form = respondent_form_class(questionnaire)()
     return render_template(
@@ -343,7 +327,7 @@ def preview(campaign_id: int, role: str) -> Any:
 @bp.route(f"/{ROLE}.yaml")
 @login_required
 def download(campaign_id: int, role: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     questionnaire = _latest(campaign, role)
     return Response(
         dump_questionnaire(questionnaire),
@@ -358,7 +342,7 @@ def download(campaign_id: int, role: str) -> Any:
 @bp.route(f"/{ROLE}/upload", methods=["POST"])
 @editor_required
 def upload(campaign_id: int, role: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     form = UploadForm()
     if not form.validate_on_submit():
         flash(_("Виберіть файл анкети (.yaml)."), "error")

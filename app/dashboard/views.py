@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.analysis.results import ROLE_LABELS, ROLES
-from app.auth import editor_required
+from app.auth import editor_required, visible_campaign_or_404
 from app.dashboard import charts, services
 from app.dashboard.forms import LevelForm, texts_form_class
 from app.errors import AnketaError
@@ -35,13 +35,6 @@ from app.models import Campaign
 bp = Blueprint("dashboard", __name__)
 
 ROLE_PATTERN = "any(teachers, students, parents)"
-
-
-def _visible_campaign(campaign_id: int) -> Campaign:
-    campaign = Campaign.visible_to(current_user, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _download(body: Any, mimetype: str, name: str) -> Response:
@@ -76,7 +69,7 @@ def _render_results(campaign: Campaign, level_form: LevelForm, status: int = 200
 @login_required
 def results(campaign_id: int) -> Any:
     """The results page: summary of gaps, constructs side by side, level, open answers."""
-    campaign = _visible_campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     form = LevelForm(
         level_override=campaign.level_override or "",
         level_justification=campaign.level_justification or "",
@@ -89,7 +82,7 @@ def results(campaign_id: int) -> Any:
 @editor_required
 def level(campaign_id: int) -> Any:
     """Store the working group's level; on an error re-render the results with the input."""
-    campaign = _visible_campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     form = LevelForm()
     if form.validate_on_submit():
         try:
@@ -107,7 +100,7 @@ def level(campaign_id: int) -> Any:
 @login_required
 def texts(campaign_id: int) -> Any:
     """The довідка's texts: read-only for a director, a form for the working group."""
-    campaign = _visible_campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     if request.method == "POST" and not current_user.can_edit:
         abort(403)
     topics = services.topic_fields(campaign)
@@ -140,7 +133,7 @@ def export_responses_csv(campaign_id: int) -> Any:
     """Stream one role's responses as CSV (``?role=teachers|students|parents``)."""
     from app.reports.exports import csv_chunks, export_filename
 
-    campaign = _visible_campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     role = request.args.get("role", "")
     if role not in ROLES or campaign.link_for(role) is None:
         abort(404)
@@ -158,7 +151,7 @@ def export_responses_xlsx(campaign_id: int) -> Any:
     """Send the responses as XLSX, one sheet per role (built in a temporary file)."""
     from app.reports.exports import XLSX_MIMETYPE, export_filename, write_responses_xlsx
 
-    campaign = _visible_campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks once sent)
     try:
         write_responses_xlsx(campaign, target)
@@ -177,7 +170,7 @@ def export_tables_xlsx(campaign_id: int) -> Any:
     from app.reports.exports import XLSX_MIMETYPE, export_filename, write_tables_xlsx
     from app.results.service import analyze_campaign
 
-    campaign = _visible_campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     analysis = analyze_campaign(campaign, with_dynamics=False)
     target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks once sent)
     try:

@@ -27,13 +27,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from app.auth import editor_required
+from app.auth import editor_required, visible_campaign_or_404
 from app.errors import AnketaError, NotFound
 from app.imports import service
 from app.imports.forms import ConfirmForm, UploadForm
-from app.models import Campaign
 from app.surveys.importing import (
     CsvImportError,
     ImportAnalysis,
@@ -46,17 +44,10 @@ from app.surveys.importing import (
 bp = Blueprint("imports", __name__, url_prefix="/campaigns/<int:campaign_id>/import")
 
 
-def _campaign(campaign_id: int) -> Campaign:
-    campaign = Campaign.visible_to(current_user, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
 @bp.route("", methods=["GET", "POST"])
 @editor_required
 def upload(campaign_id: int) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     form = UploadForm.for_campaign(campaign)
     if form.validate_on_submit():
         try:
@@ -98,7 +89,7 @@ def _answer_rows(analysis: ImportAnalysis | None, plan: ImportPlan) -> list[dict
 @bp.route("/<upload_id>", methods=["GET", "POST"])
 @editor_required
 def confirm(campaign_id: int, upload_id: str) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     try:
         stored = service.get_upload(service.upload_folder(current_app), campaign, upload_id)
         link = service.link_of(campaign, stored)
@@ -152,7 +143,7 @@ def confirm(campaign_id: int, upload_id: str) -> Any:
 @bp.route("/result")
 @editor_required
 def result(campaign_id: int) -> Any:
-    campaign = _campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     return render_template(
         "imports/result.html",
         campaign=campaign,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from flask import Blueprint, current_app, render_template, send_file
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from app.models import Campaign
+from app.auth import visible_campaign_or_404
 from app.reports.errors import ReportError
 
 bp = Blueprint("reports", __name__)
@@ -23,9 +23,7 @@ def report(campaign_id: int) -> Any:
     # (each ``anketa`` command, each test) by a second or more.
     from app.reports.service import DOCX_MIMETYPE, campaign_report, report_filename
 
-    campaign = Campaign.visible_to(current_user, campaign_id)
-    if campaign is None:
-        abort(404)
+    campaign = visible_campaign_or_404(campaign_id)
     try:
         data = campaign_report(campaign)
     except ReportError as error:

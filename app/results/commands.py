@@ -9,9 +9,9 @@ import json
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from app.analysis.results import ROLE_LABELS, CampaignAnalysis
-from app.results.i18n import _
 
 
 def results_json(analysis: CampaignAnalysis) -> str:

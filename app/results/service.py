@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.analysis.engine import analyze
@@ -11,7 +12,6 @@ from app.errors import AnketaError, NotFound
 from app.extensions import db
 from app.models import Campaign, Direction, User
 from app.results.aggregate import load_campaign
-from app.results.i18n import _
 
 #: The shortest justification accepted for overriding the computed level.
 MIN_JUSTIFICATION_LENGTH = 10

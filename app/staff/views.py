@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth import editor_required
+from app.auth import editor_required, visible_campaign_or_404
 from app.errors import AnketaError
 from app.models import Campaign
 from app.staff import services
@@ -32,13 +32,6 @@ from app.staff.qr import CONTENT_TYPES, qr_image
 bp = Blueprint("staff", __name__)
 
 ROLE_PATTERN = "any(teachers, students, parents)"
-
-
-def _visible_campaign(campaign_id: int) -> Campaign:
-    campaign = Campaign.visible_to(current_user, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def base_url() -> str:
@@ -98,7 +91,7 @@ def new_campaign() -> Any:
 @bp.route("/campaigns/<int:campaign_id>")
 @login_required
 def campaign(campaign_id: int) -> Any:
-    campaign = _visible_campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     counts_form = ExpectedCountsForm(
         data={link.role: link.expected_count for link in campaign.links}
     )
@@ -116,7 +109,7 @@ def campaign(campaign_id: int) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/expected", methods=["POST"])
 @editor_required
 def expected_counts(campaign_id: int) -> Any:
-    campaign = _visible_campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     form = ExpectedCountsForm()
     if form.validate_on_submit():
         services.set_expected_counts(campaign, form.counts())
@@ -129,7 +122,7 @@ def expected_counts(campaign_id: int) -> Any:
 @bp.route(f"/campaigns/<int:campaign_id>/links/<{ROLE_PATTERN}:role>/rotate", methods=["POST"])
 @editor_required
 def rotate(campaign_id: int, role: str) -> Any:
-    campaign = _visible_campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     if ConfirmForm().validate_on_submit():
         try:
             services.rotate_token(campaign, role)
@@ -142,7 +135,7 @@ def rotate(campaign_id: int, role: str) -> Any:
 @bp.route(f"/campaigns/<int:campaign_id>/qr/<{ROLE_PATTERN}:role>.<any(png, svg):kind>")
 @login_required
 def qr(campaign_id: int, role: str, kind: str) -> Any:
-    url = _link_urls(_visible_campaign(campaign_id)).get(role) or abort(404)
+    url = _link_urls(visible_campaign_or_404(campaign_id)).get(role) or abort(404)
     return send_file(
         io.BytesIO(qr_image(url, kind)),  # type: ignore[arg-type]
         mimetype=CONTENT_TYPES[kind],
@@ -155,5 +148,5 @@ def qr(campaign_id: int, role: str, kind: str) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/sheet")
 @login_required
 def sheet(campaign_id: int) -> Any:
-    campaign = _visible_campaign(campaign_id)
+    campaign = visible_campaign_or_404(campaign_id)
     return render_template("staff/sheet.html", campaign=campaign, urls=_link_urls(campaign))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,11 +61,12 @@ def browser() -> Iterator[object]:
             browser.close()
 
 
-@pytest.fixture
-def phone(browser) -> Iterator[object]:
-    """Yield a fresh page in a phone-like context: 360×740, touch, mobile viewport rules."""
+@contextmanager
+def phone_page(browser, viewport: dict[str, int]) -> Iterator[object]:
+    """Yield a fresh page in a phone-like context of ``viewport``: touch, mobile viewport
+    rules, Ukrainian locale; closed afterwards."""
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="uk-UA"
+        viewport=viewport, device_scale_factor=2, is_mobile=True, has_touch=True, locale="uk-UA"
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -72,6 +74,13 @@ def phone(browser) -> Iterator[object]:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def phone(browser) -> Iterator[object]:
+    """Yield a fresh page in a 360×740 phone-like context."""
+    with phone_page(browser, PHONE) as page:
+        yield page
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from app.models import Answer, Option, Question, Questionnaire, Response
 from app.staff.services import create_campaign
 from app.surveys.definitions import load_questionnaires
 from tests import factories
+from tests.e2e.conftest import phone_page
 
 pytestmark = pytest.mark.e2e
 
@@ -20,15 +21,8 @@ PHONE_390 = {"width": 390, "height": 844}
 
 @pytest.fixture
 def phone_390(browser):
-    context = browser.new_context(
-        viewport=PHONE_390, device_scale_factor=2, is_mobile=True, has_touch=True, locale="uk-UA"
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
+    with phone_page(browser, PHONE_390) as page:
         yield page
-    finally:
-        context.close()
 
 
 @pytest.fixture
