@@ -46,11 +46,28 @@ class RoutePatternFilter(logging.Filter):
         return True
 
 
+class CurrentStderrHandler(logging.StreamHandler):
+    """A stream handler that writes to whatever ``sys.stderr`` is when a record is emitted.
+
+    The logger is global and outlives an application: bound to the ``sys.stderr`` of the moment
+    it was added, it would write to a closed stream once that one is replaced (pytest does so
+    for every test; a process that redirects its stderr too).
+    """
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # StreamHandler.__init__ sets it: ignored
+        pass
+
+
 def register(app: Flask) -> None:
     """Log every request as JSON to stderr (unless testing, where pytest captures logs)."""
     app.logger.addFilter(RoutePatternFilter())
     if not app.testing and not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = CurrentStderrHandler()
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
