@@ -89,7 +89,7 @@ _PATH_PROBLEMS = (
 )
 
 
-def _param_name(param: click.Parameter | None, ctx: click.Context | None) -> str:
+def _param_name(param: click.Parameter | None) -> str:
     if param is None:
         return "?"
     if isinstance(param, click.Option):
@@ -119,14 +119,14 @@ def usage_message(error: click.UsageError) -> str:
     """Return a usage error as one Ukrainian line (without the «Помилка:» prefix)."""
     if isinstance(error, click.MissingParameter):
         kind = "параметр" if isinstance(error.param, click.Option) else "аргумент"
-        return f"не вказано {kind} {_param_name(error.param, error.ctx)}."
+        return f"не вказано {kind} {_param_name(error.param)}."
     if isinstance(error, click.NoSuchOption):
         text = f"невідомий параметр {error.option_name}."
         if error.possibilities:
             text += " Можливо, " + " або ".join(sorted(error.possibilities)) + "?"
         return text
     if isinstance(error, click.BadParameter):
-        hint = error.param_hint or _param_name(error.param, error.ctx)
+        hint = error.param_hint or _param_name(error.param)
         if isinstance(hint, (list, tuple)):
             hint = " / ".join(hint)
         hint = hint.replace("'", "").replace('"', "")

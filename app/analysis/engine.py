@@ -200,6 +200,16 @@ def _distribution(
     )
 
 
+def segment_questions(questions: Iterable[QuestionDef]) -> dict[str, QuestionDef]:
+    """Return {role: its segment question}: the first single-choice question of the role (in
+    the order given) marked ``segment``, e.g. the students' grade. Raises nothing."""
+    found: dict[str, QuestionDef] = {}
+    for q in questions:
+        if q.segment and q.type == "single":
+            found.setdefault(q.role, q)
+    return found
+
+
 def hidden_groups(sizes: Mapping[str, int], min_group_size: int) -> dict[str, str]:
     """Return the groups to hide among ``sizes`` ({group: respondents}, in display order; empty
     groups are ignored), each with its reason: ``small_group`` for fewer respondents than
@@ -566,10 +576,7 @@ def analyze(
         questions,
         key=lambda q: ROLES.index(q.role) if q.role in ROLES else len(ROLES),
     )
-    segment_of_role: dict[str, QuestionDef] = {}
-    for q in ordered:
-        if q.segment and q.type == "single":
-            segment_of_role.setdefault(q.role, q)
+    segment_of_role = segment_questions(ordered)
 
     computed: list[tuple[QuestionDef, _Distribution]] = []
     results: list[QuestionResult] = []

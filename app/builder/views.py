@@ -26,6 +26,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from app.auth import editor_required, visible_campaign_or_404
 from app.builder import service
@@ -42,7 +43,8 @@ from app.builder.forms import (
 from app.errors import AnketaError
 from app.models import Campaign, Questionnaire
 from app.surveys.definitions import DefinitionError, dump_direction, dump_questionnaire
-from app.surveys.forms import respondent_form_class
+from app.surveys.forms import RespondentForm
+from app.surveys.structure import load_structure
 
 bp = Blueprint("builder", __name__, url_prefix="/campaigns/<int:campaign_id>/questionnaires")
 
@@ -318,9 +320,14 @@ def delete(campaign_id: int, role: str, key: str) -> Any:
 def preview(campaign_id: int, role: str) -> Any:
     campaign = visible_campaign_or_404(campaign_id)
     questionnaire = _latest(campaign, role)
-    form = respondent_form_class(questionnaire)()
+    structure = load_structure(questionnaire.id)  # read afresh: the version being edited
     return render_template(
-        "builder/preview.html", campaign=campaign, questionnaire=questionnaire, form=form
+        "builder/preview.html",
+        campaign=campaign,
+        questionnaire=questionnaire,
+        structure=structure,
+        form=RespondentForm(questions=structure.questions),
+        answers=MultiDict(),
     )
 
 

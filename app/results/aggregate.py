@@ -27,6 +27,7 @@ from app.analysis.engine import (
     OptionDef,
     QuestionCounts,
     QuestionDef,
+    segment_questions,
 )
 from app.analysis.results import ROLES
 from app.extensions import db
@@ -199,10 +200,7 @@ def _segment_targets(structure: CampaignStructure) -> tuple[set[tuple[str, str]]
     A role's segment question is its first single-choice question marked ``segment`` (the
     analysis's rule); a stored segment option of any other question counts as unstated.
     """
-    segment_keys: dict[str, str] = {}
-    for q in structure.questions:
-        if q.segment and q.type == "single":
-            segment_keys.setdefault(q.role, q.key)
+    segment_keys = {role: q.key for role, q in segment_questions(structure.questions).items()}
     targets = {
         (q.role, q.key)
         for q in structure.questions

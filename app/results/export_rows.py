@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import String, func, select, type_coerce
 
-from app.analysis.engine import QuestionDef, hidden_groups, thresholds_from
+from app.analysis.engine import hidden_groups, segment_questions, thresholds_from
 from app.extensions import db
 from app.models import Answer, Campaign, Response
 from app.results.aggregate import (
@@ -104,10 +104,7 @@ def hidden_segments(
     (app.analysis.engine.hidden_groups) with the campaign's privacy threshold, so a grade the
     results page hides is hidden in the responses too. One GROUP BY. Raises nothing.
     """
-    segment_of: dict[str, QuestionDef] = {}
-    for question in structure.questions:
-        if question.segment and question.type == "single":
-            segment_of.setdefault(question.role, question)
+    segment_of = segment_questions(structure.questions)
     if not segment_of:
         return {}
     ids = structure.ids_of((role, q.key) for role, q in segment_of.items())

@@ -24,9 +24,12 @@ start at 1, so 0 names no option. Migration 0005 derives the column for older ro
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.models import Questionnaire, QuestionType
+
+if TYPE_CHECKING:
+    from app.surveys.structure import QuestionnaireStructure
 
 #: The keys of each row :func:`answer_rows` returns (``response_id`` and ``campaign_id`` are the
 #: caller's).
@@ -38,7 +41,7 @@ NO_SEGMENT = 0
 NOT_A_RESPONDENT = None
 
 
-def segment_question_id(questionnaire: Questionnaire) -> int | None:
+def segment_question_id(questionnaire: Questionnaire | QuestionnaireStructure) -> int | None:
     """Return the id of the questionnaire's segment question — its first single-choice question
     (in questionnaire order) marked ``segment`` — or None if it has none. Raises nothing."""
     return next(

@@ -1,8 +1,8 @@
 """The respondent form: the envelope of a post (CSRF token, submission id) and its problems.
 
 Answer fields are named ``q-<question key>``: radio buttons for single choice, checkboxes for
-multiple choice, a textarea for text. The respondent page renders them from the cached
-questionnaire structure (templates/respondent/_questions.html) rather than as WTForms fields:
+multiple choice, a textarea for text. The respondent page (and the builder's preview) renders
+them from the questionnaire structure (templates/respondent/_questions.html), not as WTForms fields:
 binding ~130 fields on every request cost more than the rest of the form. So
 :class:`RespondentForm` itself holds only the envelope; the answers are read from the post, and
 what makes them valid is decided by ``app.surveys.service.check_answers`` (the same rules serve
@@ -20,11 +20,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, HiddenField, RadioField, SelectMultipleField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import HiddenField
 
-from app.models import Question, Questionnaire, QuestionType
 from app.surveys.service import (
     AnswerError,
     InvalidAnswers,
@@ -46,33 +43,20 @@ class SummaryItem:
     target: str | None
 
 
-def field_name(question: Question | QuestionItem) -> str:
-    """Return the form field name of a question: ``q-<question key>``."""
-    return f"{FIELD_PREFIX}{question.key}"
-
-
 class RespondentForm(FlaskForm):
     """The envelope of a respondent post, and the problems found with it and its answers.
 
-    ``questions`` are the questionnaire's (an instance's own, or a class's from
-    :func:`respondent_form_class`); ``question_errors`` maps question keys to their messages.
+    ``questions`` are the questionnaire version's; ``question_errors`` maps question keys to
+    their messages.
     """
 
     # A label of our own: without one WTForms translates the default label, and Flask-WTF
     # reads its translations file from disk for that on every request.
     submission_id = HiddenField(label="submission_id")
 
-    questions: tuple[Question | QuestionItem, ...] = ()
-
-    def __init__(
-        self,
-        *args: Any,
-        questions: tuple[Question | QuestionItem, ...] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, questions: tuple[QuestionItem, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if questions is not None:
-            self.questions = questions
+        self.questions = questions
         self.question_errors: dict[str, list[str]] = {}
         self.summary: list[SummaryItem] = []
         self.malformed = False
@@ -80,15 +64,11 @@ class RespondentForm(FlaskForm):
         if not is_valid_submission_id(self.submission_id.data):
             self.submission_id.data = new_submission_id()
 
-    def field_for(self, question: Question) -> Field:
-        """Return the field that renders a question (forms of :func:`respondent_form_class`)."""
-        return self[field_name(question)]
-
-    def errors_at(self, question: Question | QuestionItem) -> list[str]:
+    def errors_at(self, question: QuestionItem) -> list[str]:
         """Return the messages to show at a question (empty if none)."""
         return self.question_errors.get(question.key, [])
 
-    def fieldset_id(self, question: Question | QuestionItem) -> str:
+    def fieldset_id(self, question: QuestionItem) -> str:
         """Return the id of the question's fieldset (the error summary links to it, so the
         question text and its message come into view, not just the first option)."""
         return f"f-{question.key}"
@@ -130,9 +110,7 @@ class RespondentForm(FlaskForm):
         return not (self.stale or self.malformed)
 
     def check_answers(
-        self,
-        questionnaire: Questionnaire | QuestionnaireStructure,
-        formdata: MultiDict[str, str],
+        self, questionnaire: QuestionnaireStructure, formdata: MultiDict[str, str]
     ) -> None:
         """Put the answer problems at their questions without storing anything."""
         try:
@@ -160,27 +138,3 @@ class RespondentForm(FlaskForm):
     def status_code(self) -> int:
         """Return the HTTP status for re-rendering: 400 if the post was malformed or stale."""
         return 400 if (self.malformed or self.stale) else 200
-
-
-def _field(question: Question) -> Field:
-    choices = [SelectChoice(option.key, option.text) for option in question.options]
-    if question.type == QuestionType.SINGLE:
-        # Choice validity is checked by the service (with a message of ours), not by WTForms.
-        return RadioField(question.text, choices=choices, validate_choice=False)
-    if question.type == QuestionType.MULTIPLE:
-        return SelectMultipleField(
-            question.text,
-            choices=choices,
-            validate_choice=False,
-            widget=ListWidget(prefix_label=False),
-            option_widget=CheckboxInput(),
-        )
-    return TextAreaField(question.text)
-
-
-def respondent_form_class(questionnaire: Questionnaire) -> type[RespondentForm]:
-    """Return a form class with one WTForms field per question of this questionnaire version
-    (the builder's preview renders those fields; the respondent page does not need them)."""
-    attributes: dict[str, Any] = {field_name(q): _field(q) for q in questionnaire.questions}
-    attributes["questions"] = tuple(questionnaire.questions)
-    return type(f"RespondentForm{questionnaire.id}", (RespondentForm,), attributes)

@@ -310,11 +310,7 @@ def store_response(
         (row.question.id, row.option.id if row.option is not None else None, row.text)
         for row in rows
     ]
-    segment = (
-        version.segment_question
-        if isinstance(version, QuestionnaireStructure)
-        else segment_question_id(version)
-    )
+    segment = segment_question_id(version)
     try:
         response_id = db.session.execute(
             INSERT_RESPONSE,

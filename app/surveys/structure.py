@@ -21,8 +21,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
@@ -30,7 +29,6 @@ from sqlalchemy import ColumnElement, func, select
 
 from app.extensions import db
 from app.models import Option, Question, Questionnaire
-from app.surveys.answer_rows import segment_question_id
 
 #: How many questionnaire versions one process keeps (a regional server has a few per direction).
 CACHE_SIZE = 256
@@ -65,21 +63,12 @@ class QuestionnaireStructure:
     """The questions of one questionnaire version (what the form shows and the answers need).
 
     ``version`` is what tells this version's content apart in the cache (its content hash and
-    question stamp), None for a structure that is not cached; ``segment_question`` is
-    :func:`app.surveys.answer_rows.segment_question_id` of the version; ``by_key`` maps question
-    keys to questions.
+    question stamp), None for a structure that is not cached.
     """
 
     id: int
     questions: tuple[QuestionItem, ...]
     version: tuple[str, int] | None = None
-    segment_question: int | None = field(init=False)
-    by_key: MappingProxyType[str, QuestionItem] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "segment_question", segment_question_id(self))  # type: ignore[arg-type]
-        by_key = MappingProxyType({question.key: question for question in self.questions})
-        object.__setattr__(self, "by_key", by_key)
 
 
 def question_stamp(questionnaire_id: ColumnElement[Any] | int) -> ColumnElement[Any]:
