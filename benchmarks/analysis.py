@@ -45,7 +45,7 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SIZES = (1_000, 10_000, 100_000)
 ROLE_SHARES = {"teachers": 0.1, "students": 0.5, "parents": 0.4}
 CHUNK = 5_000  # respondents generated and inserted at a time (bounded memory while filling)
-REPEATS = 3
+REPEATS = 5
 BARE_SQL = (
     "SELECT question_id, option_id, count(*) FROM answer "
     "WHERE campaign_id = :campaign GROUP BY question_id, option_id"
@@ -200,17 +200,23 @@ def prepare(database_url: str, sizes: tuple[int, ...]) -> list[dict]:
     return campaigns
 
 
-def _median_time(function, repeats: int = REPEATS) -> float:
+def _median_times(functions: dict, repeats: int = REPEATS) -> dict[str, float]:
+    """Return the median seconds of each function, run in turn within each repeat.
+
+    Interleaved, so that a slow spell of this shared 2-core machine falls on the analysis and on
+    the bare GROUP BY alike instead of skewing their ratio.
+    """
     from app.extensions import db
 
-    times = []
+    times: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeats):
-        db.session.expire_all()
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-        db.session.rollback()
-    return statistics.median(times)
+        for name, function in functions.items():
+            db.session.expire_all()
+            started = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - started)
+            db.session.rollback()
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def answer_query_plan(campaign_id: int) -> str:
@@ -252,16 +258,22 @@ def measure(database_url: str, campaign_id: int) -> dict:
         db.session.rollback()
         result = {
             "respondents": sum(analysis.respondents.values()),
-            "full_s": _median_time(lambda: analyze_campaign(campaign())),
-            "core_s": _median_time(lambda: analyze_campaign(campaign(), with_segments=False)),
-            "bare_s": _median_time(
-                lambda: db.session.execute(text(BARE_SQL), {"campaign": campaign_id}).all()
+            **_median_times(
+                {
+                    "full_s": lambda: analyze_campaign(campaign()),
+                    "core_s": lambda: analyze_campaign(campaign(), with_segments=False),
+                    "bare_s": lambda: db.session.execute(
+                        text(BARE_SQL), {"campaign": campaign_id}
+                    ).all(),
+                    # The parts as the analysis runs them: in a transaction tuned by
+                    # _tune_connection.
+                    "counts_s": lambda: (
+                        aggregate._tune_connection(),
+                        aggregate.answer_counts(campaign_id),
+                    ),
+                    "responses_s": lambda: aggregate.responses_per_questionnaire(campaign()),
+                }
             ),
-            # The parts as the analysis runs them: in a transaction tuned by _tune_connection.
-            "counts_s": _median_time(
-                lambda: (aggregate._tune_connection(), aggregate.answer_counts(campaign_id))
-            ),
-            "responses_s": _median_time(lambda: aggregate.responses_per_questionnaire(campaign())),
             "plan": answer_query_plan(campaign_id),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
