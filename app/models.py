@@ -61,6 +61,9 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+# The longest file name an import log keeps (app.surveys.importing.clean_filename).
+FILENAME_LENGTH = 120
+
 # Integer on SQLite (so the primary key autoincrements), BIGINT elsewhere: answers grow fast.
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -345,6 +348,8 @@ class Response(db.Model):
     submission_id: Mapped[str] = mapped_column(String(80), unique=True)
     source: Mapped[str] = mapped_column(String(16), default="web")
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The import that stored it (None for a response from the form): imports are attributed.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan"
@@ -354,6 +359,43 @@ class Response(db.Model):
     __table_args__ = (
         Index("ix_response_campaign_counts", "campaign_id", "questionnaire_id", "role"),
     )
+
+
+class ImportChannel(enum.StrEnum):
+    """How an import was run: the web upload (a logged-in user) or ``anketa responses import``."""
+
+    WEB = "web"
+    CLI = "cli"
+
+
+def utcnow_minute() -> datetime:
+    """Return the current UTC time to the minute: an import log needs no finer time."""
+    return utcnow().replace(second=0, microsecond=0)
+
+
+class ImportBatch(db.Model):
+    """One import of responses from a file: which campaign and role, who ran it, when, how
+    many responses it stored, what kind of file and its name.
+
+    Written in the same transaction as its responses (``app.surveys.importing.import_csv``),
+    which point to it through ``Response.import_batch_id``; listed on the campaign page and
+    in the довідка's introduction (``app.imports.log``), so added rows are visible and
+    attributed (docs/methodology.md, "Imported responses are attributed").
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    # None when imported from the command line without --user.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    channel: Mapped[str] = mapped_column(String(8), default=ImportChannel.WEB.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow_minute)
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    # "google" (a Google Forms export) or "generic" (columns headed by question ids).
+    source_kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(FILENAME_LENGTH), default="")
+
+    user: Mapped[User | None] = relationship()
 
 
 class Answer(db.Model):

@@ -4,7 +4,8 @@
   and redirects to the confirmation step
 - ``GET|POST /campaigns/<id>/import/<upload>`` — the proposed mapping of columns to questions
   and of unknown answers to options; POST ``action=check`` shows it again with the user's
-  choices, ``action=import`` imports (all or nothing) and redirects to the result,
+  choices, ``action=import`` imports (all or nothing, logged as an ``ImportBatch`` with the
+  user, shown on the campaign page and in the довідка) and redirects to the result,
   ``action=cancel`` drops the file
 - ``GET /campaigns/<id>/import/result`` — responses imported per role
 
@@ -27,14 +28,17 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.auth import editor_required, visible_campaign_or_404
 from app.errors import AnketaError, NotFound
 from app.imports import service
 from app.imports.forms import ConfirmForm, UploadForm
+from app.models import ImportChannel
 from app.surveys.importing import (
     CsvImportError,
     ImportAnalysis,
+    ImportOrigin,
     ImportPlan,
     analyze_csv,
     import_csv,
@@ -113,7 +117,10 @@ def confirm(campaign_id: int, upload_id: str) -> Any:
             plan = service.plan_from_form(request.form, len(read_header(stored.path)))
         if action == "import" and request.method == "POST":
             try:
-                result = import_csv(stored.path, link, plan, max_text_length=max_text)
+                origin = ImportOrigin(current_user.id, ImportChannel.WEB.value, stored.filename)
+                result = import_csv(
+                    stored.path, link, plan, max_text_length=max_text, origin=origin
+                )
             except CsvImportError as caught:
                 error = caught
             else:

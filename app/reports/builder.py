@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -27,6 +27,7 @@ from app.reports import charts, styles
 from app.reports.errors import ReportError
 from app.reports.language import (
     DASH,
+    QUESTIONNAIRES_ACCUSATIVE,
     count_phrase,
     counted,
     format_number,
@@ -42,6 +43,9 @@ from app.reports.language import (
     role_names,
 )
 from app.reports.texts import Recommendation, ReportTexts
+
+if TYPE_CHECKING:
+    from app.imports.log import ImportEntry
 
 __all__ = ["ReportError", "ReportStats", "build_report", "charted_questions"]
 
@@ -68,16 +72,20 @@ def build_report(
     texts: ReportTexts | None = None,
     stats: ReportStats | None = None,
     chart_workers: int = 1,
+    imports: Sequence[ImportEntry] = (),
 ) -> bytes:
     """Return the довідка for a campaign's analysis as .docx bytes.
 
     ``texts`` are the working group's texts (empty texts give generated defaults); ``stats``,
     if given, is filled with what the build did; ``chart_workers`` > 1 draws the charts in
-    that many processes. Raises ReportError for anything that goes wrong (the message is in
+    that many processes; ``imports`` (the campaign's import log) are named in the
+    introduction. Raises ReportError for anything that goes wrong (the message is in
     Ukrainian).
     """
     try:
-        builder = _Builder(analysis, texts or ReportTexts(), stats or ReportStats(), chart_workers)
+        builder = _Builder(
+            analysis, texts or ReportTexts(), stats or ReportStats(), chart_workers, imports
+        )
         return builder.build()
     except ReportError:
         raise
@@ -218,7 +226,12 @@ def _option_label(text: str) -> str:
 
 class _Builder:
     def __init__(
-        self, analysis: CampaignAnalysis, texts: ReportTexts, stats: ReportStats, workers: int
+        self,
+        analysis: CampaignAnalysis,
+        texts: ReportTexts,
+        stats: ReportStats,
+        workers: int,
+        imports: Sequence[ImportEntry] = (),
     ):
         self.analysis = analysis
         self.texts = texts
@@ -228,6 +241,7 @@ class _Builder:
         self.document: DocumentObject = Document()
         self.list_ids: dict[str, int] = {}
         self.printed_gaps: set[tuple[str, str, str]] = set()
+        self.imports = imports
 
     # The document ------------------------------------------------------------------------
 
@@ -362,6 +376,8 @@ class _Builder:
             f"Для цього було {group}, затверджено орієнтовний план роботи робочої групи, "
             f"призначено відповідального, {survey}."
         )
+        if imports := self._imports_sentence():
+            self._paragraph(imports)
         absent = [role for role in ROLE_ORDER if self.analysis.respondents.get(role, 0) == 0]
         for role in absent:
             self._paragraph(self._absent_sentence(role))
@@ -376,6 +392,21 @@ class _Builder:
                 "колективу."
             )
         self._paragraph("Загалом, анкетування показало, що")
+
+    def _imports_sentence(self) -> str:
+        """«З них 4 анкети учнів внесено імпортом із файлу (03.12.2026, member@school.ua).», or
+        for several imports «З них внесено імпортом із файлів: … та …»; "" without imports."""
+        parts = [
+            f"{counted(entry.rows, QUESTIONNAIRES_ACCUSATIVE)} {role_names(entry.role).genitive}"
+            for entry in self.imports
+        ]
+        notes = [f"({entry.day}, {entry.who})" for entry in self.imports]
+        if len(parts) == 1:
+            return f"З них {parts[0]} внесено імпортом із файлу {notes[0]}."
+        if parts:
+            listed = [f"{part} {note}" for part, note in zip(parts, notes, strict=True)]
+            return f"З них внесено імпортом із файлів: {join_list(listed)}."
+        return ""
 
     def _absent_sentence(self, role: str) -> str:
         return f"{role_names(role).plural} участі в анкетуванні не брали ({count_phrase(0)})."

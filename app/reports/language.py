@@ -44,6 +44,8 @@ STUDENTS_GENITIVE = Noun(
 )
 PARENTS_GENITIVE = Noun("батьків", "батьків", "батьків", "батьків")
 PERCENTAGE_POINTS = "в.\u00a0п."
+# Accusative after an impersonal passive: «внесено 1 анкету / 4 анкети / 5 анкет».
+QUESTIONNAIRES_ACCUSATIVE = Noun("анкету", "анкети", "анкет", "анкети")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import re
 
 from flask import current_app
 
+from app.imports.log import import_log
 from app.models import Campaign
 from app.reports.builder import ReportStats, build_report
 from app.reports.texts import load_texts
@@ -16,12 +17,17 @@ DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.
 
 
 def campaign_report(campaign: Campaign, stats: ReportStats | None = None) -> bytes:
-    """Return the довідка of a campaign as .docx bytes (analysis + the working group's texts).
+    """Return the довідка of a campaign as .docx bytes (analysis + the working group's texts
+    + the import log, which its introduction names).
 
     Raises ReportError if the document cannot be built or the stored texts are malformed.
     """
     return build_report(
-        analyze_campaign(campaign), load_texts(campaign), stats, chart_workers=chart_workers()
+        analyze_campaign(campaign),
+        load_texts(campaign),
+        stats,
+        chart_workers=chart_workers(),
+        imports=import_log(campaign.id),
     )
 
 

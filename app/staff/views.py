@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 
 from app.auth import editor_required, visible_campaign_or_404
 from app.errors import AnketaError
+from app.imports.log import import_log
 from app.models import Campaign
 from app.staff import services
 from app.staff.forms import ROLE_LABELS, ConfirmForm, ExpectedCountsForm, campaign_form_for
@@ -103,6 +104,7 @@ def campaign(campaign_id: int) -> Any:
         urls=_link_urls(campaign),
         counts_form=counts_form,
         confirm_form=ConfirmForm(),
+        imports=import_log(campaign.id),
     )
 
 

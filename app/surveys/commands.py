@@ -13,10 +13,11 @@ import click
 from flask.cli import with_appcontext
 
 from app.extensions import db
-from app.models import Campaign, RespondentRole
+from app.models import Campaign, ImportChannel, RespondentRole, User
 from app.surveys.definitions import DefinitionError, check_files, load_questionnaires
 from app.surveys.importing import (
     CsvImportError,
+    ImportOrigin,
     ImportPlan,
     import_csv,
     parse_answer_mappings,
@@ -103,6 +104,13 @@ def responses_group() -> None:
 @click.option(
     "--skip-unknown", is_flag=True, help="Пропустити відповіді, яких немає серед варіантів."
 )
+@click.option(
+    "--user",
+    "user_email",
+    metavar="EMAIL",
+    help="Від чийого імені імпорт (член робочої групи закладу або адміністратор); без нього "
+    "в журналі імпортів — «з командного рядка».",
+)
 @with_appcontext
 def import_command(
     campaign_id: int,
@@ -111,11 +119,13 @@ def import_command(
     answer_maps: tuple[str, ...],
     column_maps: tuple[str, ...],
     skip_unknown: bool,
+    user_email: str | None,
 ) -> None:
     """Імпортувати відповіді з CSV (експорт Google Forms або стовпці з id запитань).
 
     Усе або нічого: за будь-якої помилки нічого не збережено. Повторний імпорт того самого
-    файлу не додає відповідей удруге.
+    файлу не додає відповідей удруге. Кожен імпорт записано в журнал кампанії (хто, коли,
+    скільки анкет), його видно на сторінці кампанії і в довідці.
     """
     if not file.is_file():
         raise click.ClickException(f"файл не знайдено: {file}")
@@ -125,13 +135,16 @@ def import_command(
     link = campaign.link_for(role)
     if link is None:
         raise click.ClickException(f"у кампанії {campaign_id} немає анкети для ролі «{role}»")
+    origin = ImportOrigin(
+        _importing_user_id(user_email, campaign), ImportChannel.CLI.value, file.name
+    )
     try:
         plan = ImportPlan(
             columns=parse_column_mappings(column_maps, read_header(file)) if column_maps else {},
             answers=parse_answer_mappings(answer_maps, link.questionnaire),
             skip_unknown=skip_unknown,
         )
-        result = import_csv(file, link, plan)
+        result = import_csv(file, link, plan, origin=origin)
     except CsvImportError as error:
         for line in error.details:
             click.echo(line)
@@ -144,6 +157,24 @@ def import_command(
     )
     counts = campaign.response_counts()
     click.echo("Усього відповідей: " + ", ".join(f"{r}: {n}" for r, n in counts.items()) + ".")
+
+
+def _importing_user_id(email: str | None, campaign: Campaign) -> int | None:
+    """Return the id of the ``--user`` an import is attributed to (None without one).
+
+    Raises ClickException unless it is an active member of the campaign's school or an admin.
+    """
+    if email is None:
+        return None
+    user = User.by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"користувача {email} не знайдено або його вимкнено")
+    if not (user.can_edit and user.can_see_school(campaign.school_id)):
+        raise click.ClickException(
+            f"{email} не може імпортувати відповіді в цю кампанію (потрібен член робочої групи "
+            "закладу або адміністратор)"
+        )
+    return user.id
 
 
 COMMANDS.append(responses_group)

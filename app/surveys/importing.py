@@ -43,7 +43,16 @@ from sqlalchemy import insert, select
 
 from app.errors import AnketaError
 from app.extensions import db
-from app.models import Answer, Question, Questionnaire, RespondentLink, Response
+from app.models import (
+    FILENAME_LENGTH,
+    Answer,
+    ImportBatch,
+    ImportChannel,
+    Question,
+    Questionnaire,
+    RespondentLink,
+    Response,
+)
 from app.surveys.answer_rows import answer_rows as shared_answer_rows
 from app.surveys.answer_rows import segment_question_id
 
@@ -51,10 +60,12 @@ __all__ = [
     "ColumnMatch",
     "CsvImportError",
     "ImportAnalysis",
+    "ImportOrigin",
     "ImportPlan",
     "ImportResult",
     "UnknownAnswer",
     "analyze_csv",
+    "clean_filename",
     "import_csv",
     "normalise_label",
     "parse_answer_mappings",
@@ -280,6 +291,26 @@ class ImportResult:
     imported: int
     skipped: int
     rows: int
+
+
+@dataclass(frozen=True)
+class ImportOrigin:
+    """Who runs an import, for its :class:`ImportBatch`: the user's id (None: nobody named, as
+    from the command line without ``--user``), the channel ("web" or "cli") and the file's
+    name as given (cleaned by :func:`clean_filename` before it is stored)."""
+
+    user_id: int | None = None
+    channel: str = ImportChannel.CLI.value
+    filename: str = ""
+
+
+def clean_filename(name: str) -> str:
+    """Return a file name fit for the import log: its last path part (either slash), without
+    control or format characters (bidi overrides included), whitespace collapsed, at most
+    ``FILENAME_LENGTH`` characters; "" when nothing is left."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
+    base = "".join(char for char in base if unicodedata.category(char)[0] != "C")
+    return _SPACES.sub(" ", base).strip()[:FILENAME_LENGTH]
 
 
 class _QuestionMatcher:
@@ -563,11 +594,14 @@ def import_csv(
     *,
     max_text_length: int = 5000,
     batch_size: int = BATCH_SIZE,
+    origin: ImportOrigin | None = None,
 ) -> ImportResult:
     """Import every row of a CSV file as a response to ``link`` in one transaction.
 
     Validates the whole file first; then inserts in batches of ``batch_size`` responses and
-    commits once. Rows stored by an earlier import of the same file are skipped. Returns an
+    commits once, with an :class:`ImportBatch` (from ``origin``; by default the command line,
+    nobody named) that the responses point to; an import that stores nothing leaves no batch.
+    Rows stored by an earlier import of the same file are skipped. Returns an
     :class:`ImportResult`. Raises :class:`CsvImportError` (nothing stored) for an unreadable
     file, unknown answers (unless mapped in ``plan`` or ``plan.skip_unknown``) or any problem
     with a row; its ``details`` list them.
@@ -596,6 +630,7 @@ def import_csv(
     imported = skipped = 0
     batch: list[tuple[str, dict[str, list[str] | str]]] = []
     try:
+        log = _open_log(link, analysis.kind, origin or ImportOrigin())
         rows = _rows(source, facts)
         next(rows)
         for number, row in enumerate(rows, start=2):
@@ -605,14 +640,15 @@ def import_csv(
             assert answers is not None
             batch.append((f"{prefix}{number}", answers))
             if len(batch) >= batch_size:
-                stored = _insert_batch(link, batch, questions, option_ids)
+                stored = _insert_batch(link, batch, questions, option_ids, log.id)
                 imported += stored
                 skipped += len(batch) - stored
                 batch = []
         if batch:
-            stored = _insert_batch(link, batch, questions, option_ids)
+            stored = _insert_batch(link, batch, questions, option_ids, log.id)
             imported += stored
             skipped += len(batch) - stored
+        _close_log(log, imported)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -620,11 +656,36 @@ def import_csv(
     return ImportResult(link.role, imported, skipped, analysis.rows)
 
 
+def _open_log(link: RespondentLink, kind: str, origin: ImportOrigin) -> ImportBatch:
+    """Add the import's :class:`ImportBatch` (flushed, so its id is known; not committed)."""
+    log = ImportBatch(
+        campaign_id=link.campaign_id,
+        role=link.role,
+        user_id=origin.user_id,
+        channel=origin.channel,
+        source_kind=kind,
+        filename=clean_filename(origin.filename),
+        row_count=0,
+    )
+    db.session.add(log)
+    db.session.flush()
+    return log
+
+
+def _close_log(log: ImportBatch, imported: int) -> None:
+    """Record how many responses the import stored; drop the batch if it stored none."""
+    if imported:
+        log.row_count = imported
+    else:
+        db.session.delete(log)
+
+
 def _insert_batch(
     link: RespondentLink,
     batch: list[tuple[str, dict[str, list[str] | str]]],
     questions: Mapping[str, Question],
     option_ids: Mapping[tuple[str, str], int],
+    import_batch_id: int,
 ) -> int:
     """Insert the batch's responses not stored yet (bulk); return how many were inserted."""
     ids = [submission_id for submission_id, _answers in batch]
@@ -645,6 +706,7 @@ def _insert_batch(
                 "submission_id": submission_id,
                 "source": SOURCE,
                 "submitted_at": now,
+                "import_batch_id": import_batch_id,
             }
             for submission_id, _answers in fresh
         ],
