@@ -308,9 +308,9 @@ def clean_filename(name: str) -> str:
     """Return a file name fit for the import log: its last path part (either slash), without
     control or format characters (bidi overrides included), whitespace collapsed, at most
     ``FILENAME_LENGTH`` characters; "" when nothing is left."""
-    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
+    base = _SPACES.sub(" ", re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1])
     base = "".join(char for char in base if unicodedata.category(char)[0] != "C")
-    return _SPACES.sub(" ", base).strip()[:FILENAME_LENGTH]
+    return base.strip()[:FILENAME_LENGTH]
 
 
 class _QuestionMatcher:
