@@ -386,3 +386,10 @@ def test_migration_0008_goes_down_and_up_keeping_every_answer(migrated_app):
     assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
     with db.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
+
+
+def test_the_upload_page_says_the_import_is_recorded_under_the_users_name(member_client, campaign):
+    page = member_client.get(f"/campaigns/{campaign.id}/import").get_data(as_text=True)
+    hint = re.search(r'<p class="hint" id="import-attribution">(.*?)</p>', page, re.S)
+    assert hint is not None
+    assert "від вашого імені (member@a.ua)" in hint.group(1)
