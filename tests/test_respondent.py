@@ -484,6 +484,8 @@ def test_nothing_identifying_is_stored(client, students):
         "submission_id",
         "source",
         "submitted_at",
+        # The staff member's import that stored it (NULL for the form): attributes staff only.
+        "import_batch_id",
     }
     assert {column["name"] for column in inspect(db.engine).get_columns("answer")} == {
         "id",
