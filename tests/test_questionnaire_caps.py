@@ -233,3 +233,30 @@ def test_an_old_control_character_is_dropped_by_the_next_builder_edit(member_cli
     assert response.status_code == 302
     texts = {q.key: q.text for q in latest(campaign, "teachers").questions}
     assert texts["t1"] == "Завдяки чому ви відстежуєте поступ?"
+
+
+def test_a_raw_control_character_in_a_file_is_named_with_its_line(app, runner, folder):
+    (folder / "teachers.yaml").write_text(HEAD + question(1, text="Питання\x01?"), encoding="utf-8")
+    result = runner.invoke(args=["questionnaires", "check", str(folder)])
+    assert result.exit_code == 1
+    assert "teachers.yaml:7: file: недопустимий керівний символ U+0001" in result.output
+
+
+def test_the_builder_settings_and_direction_refuse_a_control_character(member_client, campaign):
+    start(member_client, campaign, "library")
+    before = latest(campaign, "teachers")
+    member_client.post(f"{base(campaign)}/teachers/settings", data={"title": "Анкета\x1b[0m"})
+    assert flashes(member_client)[-1].startswith("title: недопустимий керівний символ U+001B")
+    assert latest(campaign, "teachers").id == before.id
+    assert latest(campaign, "teachers").title == before.title
+    text = member_client.get(f"{base(campaign)}/direction").get_data(as_text=True)
+    assert "Система оцінювання" in text
+    direction = campaign.direction.definition
+    response = member_client.post(
+        f"{base(campaign)}/direction",
+        data={"text": 'id: assessment-system\ntitle: "Напрям\\e"\nrequirements: []\n'},
+    )
+    assert response.status_code == 422
+    assert "title: недопустимий керівний символ U+001B" in response.get_data(as_text=True)
+    db.session.refresh(campaign.direction)
+    assert campaign.direction.definition == direction
