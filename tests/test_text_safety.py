@@ -251,3 +251,15 @@ def test_the_export_command_is_safe_unless_raw(runner, formulas, tmp_path):
     assert read_csv(target.read_bytes())[1][2:] == ["'+1", "'=2+2"]
     assert runner.invoke(export_command, [*args, "--raw"]).exit_code == 0
     assert read_csv(target.read_bytes())[1][2:] == ["+1", "=2+2"]
+
+
+def test_the_level_form_refuses_a_control_character(member_client, small):
+    response = member_client.post(
+        f"/campaigns/{small.id}/level",
+        data={"level_override": "low", "level_justification": "Спостереження уроків\x1b[0m."},
+    )
+    assert response.status_code == 400
+    html = unescape(response.get_data(as_text=True))
+    assert "Текст містить недопустимий керівний символ U+001B" in html
+    db.session.refresh(small)
+    assert small.level_override is None and small.level_justification is None
