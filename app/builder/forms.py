@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.forms import PrintableTextForm
 from app.models import Direction
 
 TYPE_LABELS = {
@@ -64,9 +65,9 @@ class DirectionForm(FlaskForm):
     text = TextAreaField(_l("Опис напряму (YAML)"), validators=[DataRequired()])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PrintableTextForm):
     """One question of a questionnaire. Choices of topic, requirement and scale come from the
-    direction (see :func:`question_form`)."""
+    direction (see :func:`question_form`). No text may hold a control character."""
 
     key = StringField(_l("Ідентифікатор (id)"), validators=[DataRequired(), Length(max=64)])
     number = IntegerField(_l("Номер"), validators=[DataRequired(), NumberRange(min=1)])

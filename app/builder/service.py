@@ -33,7 +33,12 @@ from app.models import (
     User,
     new_token,
 )
-from app.surveys.definition_schema import DEFAULT_INSTRUCTIONS, DEFAULT_REQUIRED
+from app.surveys.definition_schema import (
+    DEFAULT_INSTRUCTIONS,
+    DEFAULT_REQUIRED,
+    MAX_OPTIONS,
+    MAX_QUESTIONS,
+)
 from app.surveys.definitions import (
     DefinitionError,
     FileOutcome,
@@ -44,6 +49,7 @@ from app.surveys.definitions import (
     store_questionnaire,
 )
 from app.surveys.service import _ as translate
+from app.text_safety import printable_all
 
 ROLES = tuple(role.value for role in RespondentRole)
 ROLE_INITIALS = {"teachers": "t", "students": "s", "parents": "p"}
@@ -238,7 +244,10 @@ def _store_start(
 
 
 def _document(questionnaire: Questionnaire) -> Document:
-    return yaml.safe_load(dump_questionnaire(questionnaire))
+    # A control character stored before the validation refused them is dropped here, so the
+    # next edit saves the questionnaire without it instead of failing on a text the user
+    # cannot see (app.text_safety).
+    return printable_all(yaml.safe_load(dump_questionnaire(questionnaire)))
 
 
 def _yaml(document: Mapping[str, Any]) -> str:
@@ -396,10 +405,21 @@ def move_question(document: Document, key: str, step: int) -> None:
             question["number"] = number
 
 
+def _room_for_a_question(document: Document) -> None:
+    if len(document["questions"]) >= MAX_QUESTIONS:
+        raise BuilderError(
+            translate(
+                "В анкеті вже %(count)d запитань: більше додати не можна.", count=MAX_QUESTIONS
+            )
+        )
+
+
 def duplicate_question(document: Document, key: str, role: str) -> str:
     """Insert a copy of a question right after it (new id and number, no ``measures``, not a
-    segment); return the copy's id. Raises ``KeyError`` for an unknown id."""
+    segment); return the copy's id. Raises ``KeyError`` for an unknown id and
+    :class:`BuilderError` when the questionnaire already has ``MAX_QUESTIONS`` questions."""
     original = question_entry(document, key)
+    _room_for_a_question(document)
     duplicate = copy.deepcopy(original)
     duplicate["id"] = next_question_id(document, role)
     duplicate["number"] = next_number(document)
@@ -416,9 +436,14 @@ def delete_question(document: Document, key: str) -> None:
 
 
 def put_question(document: Document, entry: Mapping[str, Any], replace: str | None) -> None:
-    """Add a question entry at the end, or replace the question with id ``replace`` in place."""
+    """Add a question entry at the end, or replace the question with id ``replace`` in place.
+
+    Raises :class:`BuilderError` when a question is added to one that already has
+    ``MAX_QUESTIONS``.
+    """
     entry = dict(entry)
     if replace is None:
+        _room_for_a_question(document)
         document["questions"].append(entry)
         return
     questions = document["questions"]
@@ -456,12 +481,17 @@ def question_fields(entry: Mapping[str, Any] | None) -> dict[str, Any]:
 def parse_options(text: str) -> list[dict[str, Any]]:
     """Parse the options box: one option a line, ``id | text | value`` (value optional).
 
-    Raises :class:`BuilderError` for a line that is not of that form.
+    Raises :class:`BuilderError` for a line that is not of that form, and for more than
+    ``MAX_OPTIONS`` options.
     """
     options = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if len(options) == MAX_OPTIONS:
+            raise BuilderError(
+                translate("Варіантів забагато: можна не більше %(count)d.", count=MAX_OPTIONS)
+            )
         parts = [part.strip() for part in line.split("|")]
         if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
             raise BuilderError(

@@ -29,8 +29,14 @@ COMMANDS: list[click.Command] = []
     "--role", type=click.Choice(ROLES), help="Група респондентів (для .csv — обов'язково)."
 )
 @click.option("--tables", is_flag=True, help="Зведені таблиці замість відповідей (лише .xlsx).")
+@click.option(
+    "--raw", is_flag=True,
+    help="CSV без «'» перед текстами, що починаються з =, +, -, @ (сирі дані, не для Excel).",
+)  # fmt: skip
 @with_appcontext
-def export_command(campaign_id: int, output: Path, role: str | None, tables: bool) -> None:
+def export_command(
+    campaign_id: int, output: Path, role: str | None, tables: bool, raw: bool
+) -> None:
     """Вивантажити знеособлені відповіді (CSV, XLSX) або зведені таблиці (XLSX)."""
     from app.reports.exports import csv_chunks, write_responses_xlsx, write_tables_xlsx
     from app.results.service import analyze_campaign, get_campaign
@@ -56,7 +62,7 @@ def export_command(campaign_id: int, output: Path, role: str | None, tables: boo
     try:
         with os.fdopen(handle, "wb") as target:
             if suffix == ".csv":
-                for chunk in csv_chunks(campaign, role or ""):
+                for chunk in csv_chunks(campaign, role or "", raw=raw):
                     target.write(chunk.encode("utf-8"))
             elif tables:
                 write_tables_xlsx(analyze_campaign(campaign, with_dynamics=False), target)

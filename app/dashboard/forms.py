@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.analysis.results import LEVEL_LABELS
+from app.forms import PrintableTextForm
 
 MAX_TEXT = 20_000
 MAX_LINE = 300
@@ -18,7 +18,7 @@ def level_choices() -> list[tuple[str, str]]:
     return [("", _l("Як розраховано (без зміни)")), *LEVEL_LABELS.items()]
 
 
-class LevelForm(FlaskForm):
+class LevelForm(PrintableTextForm):
     """The working group's level override with its justification."""
 
     level_override = SelectField(
@@ -30,8 +30,9 @@ class LevelForm(FlaskForm):
     submit = SubmitField(_l("Зберегти рівень"))
 
 
-class TextsForm(FlaskForm):
-    """The довідка's texts; ``texts_form_class`` adds a note field per topic and requirement."""
+class TextsForm(PrintableTextForm):
+    """The довідка's texts; ``texts_form_class`` adds a note field per topic and requirement.
+    No text may hold a control character (:class:`PrintableTextForm`)."""
 
     period = StringField(
         _l("Період самооцінювання"), validators=[Optional(), Length(max=MAX_LINE)],

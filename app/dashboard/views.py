@@ -130,7 +130,8 @@ def texts(campaign_id: int) -> Any:
 @login_required
 @editor_required
 def export_responses_csv(campaign_id: int) -> Any:
-    """Stream one role's responses as CSV (``?role=teachers|students|parents``)."""
+    """Stream one role's responses as CSV (``?role=teachers|students|parents``); formula-like
+    texts get a ``'`` before them unless ``?raw=1`` (docs/exports.md)."""
     from app.reports.exports import csv_chunks, export_filename
 
     campaign = visible_campaign_or_404(campaign_id)
@@ -138,7 +139,7 @@ def export_responses_csv(campaign_id: int) -> Any:
     if role not in ROLES or campaign.link_for(role) is None:
         abort(404)
     return _download(
-        stream_with_context(csv_chunks(campaign, role)),
+        stream_with_context(csv_chunks(campaign, role, raw=request.args.get("raw") == "1")),
         "text/csv; charset=utf-8",
         export_filename(campaign, "responses", "csv", role),
     )

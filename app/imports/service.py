@@ -20,7 +20,7 @@ from flask import Flask
 
 from app.errors import AnketaError, NotFound
 from app.models import Campaign, RespondentLink
-from app.surveys.importing import ImportAnalysis, ImportPlan
+from app.surveys.importing import CsvImportError, ImportAnalysis, ImportPlan, check_header
 from app.surveys.service import _ as translate
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -62,7 +62,8 @@ def save_upload(
     """Store an uploaded file for the confirmation step; return the :class:`Upload`.
 
     Raises :class:`AnketaError` for a role without a questionnaire in the campaign, an empty
-    file or one over 50 MB (nothing kept).
+    file, one over 50 MB or one whose header passes the caps of ``app.surveys.importing``
+    (:class:`CsvImportError`: too many columns, too long a header cell); nothing is kept.
     """
     if campaign.link_for(role) is None:
         raise AnketaError(translate("У кампанії немає анкети для цієї ролі."))
@@ -84,6 +85,11 @@ def save_upload(
     if size == 0:
         path.unlink(missing_ok=True)
         raise AnketaError(translate("Файл порожній."))
+    try:
+        check_header(path)  # a header past the caps is refused now, not on every visit
+    except CsvImportError:
+        path.unlink(missing_ok=True)
+        raise
     name = Path(filename or "answers.csv").name[:200]
     meta = {"campaign_id": campaign.id, "role": role, "filename": name}
     (folder / f"{upload_id}.json").write_text(json.dumps(meta), encoding="utf-8")

@@ -43,6 +43,7 @@ from app.reports.language import (
     role_names,
 )
 from app.reports.texts import Recommendation, ReportTexts
+from app.text_safety import printable
 
 if TYPE_CHECKING:
     from app.imports.log import ImportEntry
@@ -281,20 +282,22 @@ class _Builder:
     def _properties(self) -> None:
         info = self.analysis.campaign
         properties = self.document.core_properties
-        properties.title = f"Довідка: {info.direction_title}, {info.academic_year}"
-        properties.subject = info.direction_title
-        properties.author = info.school
+        properties.title = printable(f"Довідка: {info.direction_title}, {info.academic_year}")
+        properties.subject = printable(info.direction_title)
+        properties.author = printable(info.school)
         properties.language = "uk-UA"
         properties.comments = "Anketa"
 
     def _paragraph(self, text: str = "", style: str | None = None) -> Paragraph:
-        return self.document.add_paragraph(text, style=style)
+        # Every text enters the document here or in _lead_paragraph: an old row holding a
+        # control character (python-docx refuses them) loses it instead of failing the build.
+        return self.document.add_paragraph(printable(text), style=style)
 
     def _lead_paragraph(self, lead: str, text: str, style: str | None = None) -> Paragraph:
         """A paragraph opening with a bold lead phrase («Ключова розбіжність:»)."""
         paragraph = self._paragraph(style=style)
         paragraph.add_run(lead, style=styles.LEAD)
-        paragraph.add_run(" " + text)
+        paragraph.add_run(printable(" " + text))
         return paragraph
 
     def _paragraphs(self, text: str, style: str | None = None) -> None:

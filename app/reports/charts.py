@@ -28,6 +28,7 @@ from matplotlib.patches import Rectangle, Wedge
 from PIL import Image
 
 from app.reports.language import format_percent
+from app.text_safety import printable
 
 CM = 1 / 2.54
 WIDTH_CM = 14.0
@@ -75,7 +76,7 @@ class ChartSpec:
         """Return a checked spec; raises ChartError for an unknown kind or bad values."""
         if kind not in ("pie", "bar"):
             raise ChartError(f"unknown chart kind {kind!r}")
-        return cls(kind, tuple(labels), tuple(_check(labels, percents)))
+        return cls(kind, tuple(map(printable, labels)), tuple(_check(labels, percents)))
 
 
 def _wrap(text: str, width: int) -> str:

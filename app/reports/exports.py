@@ -22,7 +22,6 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from app.analysis.results import ROLES, CampaignAnalysis
 from app.models import Campaign
@@ -32,6 +31,7 @@ from app.results.export_rows import (
     export_structure,
     iter_responses,
 )
+from app.text_safety import FORMULA_STARTS, printable, spreadsheet_safe
 
 #: How the ticked options of a multiple-choice question are joined in one cell.
 MULTIPLE_SEPARATOR = "; "
@@ -86,21 +86,24 @@ def _roles(structure: ExportStructure) -> list[str]:
     return [role for role in ROLES if role in structure.questions]
 
 
-def csv_chunks(campaign: Campaign, role: str) -> Iterator[str]:
+def csv_chunks(campaign: Campaign, role: str, *, raw: bool = False) -> Iterator[str]:
     """Yield a role's responses as CSV text in chunks (UTF-8 BOM first, for Excel).
 
-    Raises KeyError before yielding anything when the campaign has no questionnaire of
-    ``role``.
+    Safe mode (the default): a text that a spreadsheet would take for a formula gets a ``'``
+    before it (``app.text_safety.spreadsheet_safe``); ``raw`` writes every text as stored
+    (docs/exports.md). Raises KeyError before yielding anything when the campaign has no
+    questionnaire of ``role``.
     """
     structure = export_structure(campaign)
     questions = structure.questions[role]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    cell = (lambda value: value) if raw else spreadsheet_safe
     buffer.write("\ufeff")
-    writer.writerow(header_row(questions))
+    writer.writerow(map(cell, header_row(questions)))
     for number, response in enumerate(iter_responses(campaign, role, structure), start=1):
         cells = response_cells(questions, response.answers)
-        writer.writerow([number, response.submitted_on.isoformat(), *cells])
+        writer.writerow([number, response.submitted_on.isoformat(), *map(cell, cells)])
         if number % CSV_CHUNK_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -109,17 +112,28 @@ def csv_chunks(campaign: Campaign, role: str) -> Iterator[str]:
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    """Return the value to append: a text is always a text (control characters, which XLSX
-    cannot hold, dropped; «=1+1» typed by a respondent kept as text, never a formula)."""
+    """Return the value to append: a text is always a text. Control characters, which XLSX
+    cannot hold, are dropped (``app.text_safety.printable``); a text that starts like a
+    formula («=1+1», «+380…», «-», «@») is a string cell, never a formula."""
     if not isinstance(value, str):
         return value
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
+    value = printable(value)
+    if not value.startswith(FORMULA_STARTS):
         return value  # a plain value: openpyxl's write-only sheet reuses one cell for it
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     return cell
+
+
+class _TextSheet:
+    """A write-only sheet whose every row goes through :func:`_xlsx_cell` (both writers)."""
+
+    def __init__(self, workbook: Workbook, title: str) -> None:
+        self.sheet = workbook.create_sheet(title)
+
+    def append(self, row: Sequence[Any]) -> None:
+        """Append one row, its texts made safe."""
+        self.sheet.append([_xlsx_cell(self.sheet, value) for value in row])
 
 
 def write_responses_xlsx(campaign: Campaign, target: IO[bytes], roles: Sequence[str] = ()) -> None:
@@ -130,12 +144,11 @@ def write_responses_xlsx(campaign: Campaign, target: IO[bytes], roles: Sequence[
     workbook = Workbook(write_only=True)
     for role in roles or _roles(structure):
         questions = structure.questions.get(role, ())
-        sheet = workbook.create_sheet(SHEET_TITLES.get(role, role))
-        sheet.append([_xlsx_cell(sheet, text) for text in header_row(questions)])
+        sheet = _TextSheet(workbook, SHEET_TITLES.get(role, role))
+        sheet.append(header_row(questions))
         for number, response in enumerate(iter_responses(campaign, role, structure), start=1):
             cells = response_cells(questions, response.answers)
-            sheet.append([number, response.submitted_on,
-                          *(_xlsx_cell(sheet, cell) for cell in cells)])  # fmt: skip
+            sheet.append([number, response.submitted_on, *cells])
     workbook.save(target)
 
 
@@ -148,7 +161,7 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
         questions = analysis.questions_for_role(role)
         if not questions:
             continue
-        sheet = workbook.create_sheet(SHEET_TITLES[role])
+        sheet = _TextSheet(workbook, SHEET_TITLES[role])
         sheet.append(["№", "Питання", "Варіант", "Кількість", "Відсоток",
                       "Відповіли", "Позитивна частка, %"])  # fmt: skip
         for question in questions:
@@ -161,7 +174,7 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
                 sheet.append([question.number, question.text, option.text, option.count,
                               option.percent, question.answered,
                               question.positive_share])  # fmt: skip
-    gaps = workbook.create_sheet("Розбіжності")
+    gaps = _TextSheet(workbook, "Розбіжності")
     gaps.append(["Конструкт", "Питання", "Група 1", "Група 2", "Варіант", "n 1", "n 2",
                  "Група 1, %", "Група 2, %", "Різниця, в. п.", "p", "Тест",
                  "Ключова розбіжність"])  # fmt: skip
@@ -177,7 +190,7 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
             gaps.append([*common, None, gap.n_a, gap.n_b, gap.share_a, gap.share_b,
                          gap.difference_pp, gap.p_value, gap.test,
                          "так" if gap.key else "ні"])  # fmt: skip
-    scores = workbook.create_sheet("Вимоги")
+    scores = _TextSheet(workbook, "Вимоги")
     scores.append(["Вимога", "Назва", "Оцінка, %", *(SHEET_TITLES[r] for r in ROLES)])
     for score in analysis.requirement_scores:
         scores.append([score.code, score.title, score.score,

@@ -37,6 +37,7 @@ from app.extensions import db
 from app.models import Campaign
 from app.reports.errors import ReportError
 from app.reports.language import LEVEL_LABELS_UK, level_key
+from app.text_safety import code_point, control_character, printable_all
 
 _LIST_PREFIX = re.compile(r"^\s*(?:[-–—•*○]|\d+[.)])\s+")
 
@@ -209,12 +210,31 @@ def _recommendations(data: Mapping[str, Any]) -> tuple[Recommendation, ...]:
 def load_texts(campaign: Campaign) -> ReportTexts:
     """Return the campaign's stored texts (empty texts if none were written).
 
-    Raises ReportError if the stored JSON is malformed.
+    A control character stored before they were refused is dropped (``app.text_safety``), so
+    the texts page shows, and saves back, texts without it. Raises ReportError if the stored
+    JSON is malformed.
     """
-    stored = dict(campaign.report_texts or {})
+    stored = printable_all(dict(campaign.report_texts or {}))
     stored["level_override"] = campaign.level_override
-    stored["level_justification"] = campaign.level_justification
+    stored["level_justification"] = printable_all(campaign.level_justification)
     return ReportTexts.from_mapping(stored)
+
+
+def _refuse_control_characters(value: Any, name: str) -> None:
+    """Raise ReportError naming the field (``name``) if a text in ``value`` holds a control
+    character, which would break the довідка's Word file (``app.text_safety``)."""
+    if isinstance(value, str):
+        if (char := control_character(value)) is not None:
+            raise ReportError(
+                f"Поле «{name}» містить недопустимий керівний символ {code_point(char)}: "
+                "видаліть його."
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _refuse_control_characters(item, f"{name}.{key}" if name else str(key))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_control_characters(item, name)
 
 
 def save_texts(campaign: Campaign, texts: ReportTexts) -> None:
@@ -222,12 +242,14 @@ def save_texts(campaign: Campaign, texts: ReportTexts) -> None:
 
     The level override goes through ``app.results.service.set_level_override`` (the one place
     that checks a level and its justification), so it raises that function's AnketaError
-    (unknown level, justification too short) before anything is stored. The JSON value is
-    replaced as a whole, so SQLAlchemy sees the change.
+    (unknown level, justification too short) before anything is stored, and ReportError for a
+    text holding a control character (nothing stored). The JSON value is replaced as a whole,
+    so SQLAlchemy sees the change.
     """
     from app.results.service import set_level_override  # scipy: imported on use only
 
     mapping = texts.to_mapping()
+    _refuse_control_characters(mapping, "")
     level = mapping.pop("level_override")
     justification = mapping.pop("level_justification")
     set_level_override(campaign, level, justification, user=None)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.surveys.definition_yaml import MarkedDict, MarkedList
+from app.text_safety import code_point, control_character
 
 ROLES = ("teachers", "students", "parents")
 QUESTION_TYPES = ("single", "multiple", "text")
@@ -30,6 +31,18 @@ DEFAULT_KEY_GAP = {"min_difference_pp": 15, "max_p_value": 0.05}
 DEFAULT_MIN_GROUP_SIZE = 5
 # Keys of ``report`` that the loader uses itself (a requirement-only question's requirement).
 RESERVED_REPORT_KEYS = ("requirement",)
+
+# Caps: a file of 12,000 questions was once accepted, and the builder then took 12.7 s a page.
+# A list past its cap is one error and its items are not read.
+MAX_QUESTIONS = 300
+MAX_OPTIONS = 50
+MAX_REQUIREMENTS = 100
+MAX_TOPICS = 100  # per requirement
+MAX_SCALES = 50
+#: Characters a text may have, by its key (the builder's forms allow as much); others
+#: :data:`DEFAULT_TEXT_LENGTH`.
+TEXT_LENGTHS = {"title": 500, "instruction": 500, "intro": 5000}
+DEFAULT_TEXT_LENGTH = 2000
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
@@ -137,7 +150,19 @@ class Checker:
             if required:
                 self.error(data.line_of(key), _join(field, key), "текст не може бути порожнім")
             return None
+        if problem := _text_problem(value, TEXT_LENGTHS.get(key, DEFAULT_TEXT_LENGTH)):
+            self.error(data.line_of(key), _join(field, key), problem)
+            return None
         return value
+
+    def capped(self, items: MarkedList, line: int, field: str, cap: int, what: str) -> bool:
+        """Return True if ``items`` is within ``cap``; else note one error at ``line`` (the
+        key's) and return False: the caller then reads none of the items, so a file of
+        12,000 questions costs no more than its parsing."""
+        if len(items) <= cap:
+            return True
+        self.error(line, field, f"забагато {what}: {len(items)} (можна не більше {cap})")
+        return False
 
     def identifier(
         self,
@@ -228,6 +253,9 @@ class Checker:
                     "очікується непорожній текст",
                 )
                 continue
+            if problem := _text_problem(item.strip(), DEFAULT_TEXT_LENGTH):
+                self.error(value.line_of(item_key), _join(field, key, item_key), problem)
+                continue
             result[item_key] = item.strip()
         return result or None
 
@@ -286,6 +314,19 @@ class Checker:
             if translated:
                 result[language] = translated
         return result or None
+
+
+def _text_problem(text: str, limit: int) -> str | None:
+    """Return what is wrong with a text (a control character, too long), or None."""
+    char = control_character(text)
+    if char is not None:
+        return (
+            f"недопустимий керівний символ {code_point(char)} (невидимий, найчастіше з "
+            "копіювання): видаліть його"
+        )
+    if len(text) > limit:
+        return f"текст задовгий ({len(text)} символів; можна не більше {limit})"
+    return None
 
 
 def _join(*parts: str) -> str:
@@ -365,6 +406,10 @@ def _check_requirements(check: Checker, data: MarkedDict) -> list[dict[str, Any]
         return []
     if not items:
         check.error(items.line, "requirements", "потрібна хоча б одна вимога")
+    if not check.capped(
+        items, data.line_of("requirements"), "requirements", MAX_REQUIREMENTS, "вимог"
+    ):
+        return []
     result = []
     requirement_ids: set[str] = set()
     topic_ids: set[str] = set()
@@ -391,6 +436,10 @@ def _check_requirements(check: Checker, data: MarkedDict) -> list[dict[str, Any]
             if topics is not None
             else []
         )
+        if topics and not check.capped(
+            topics, item.line_of("topics"), _join(field, "topics"), MAX_TOPICS, "тем"
+        ):
+            topics = []
         for topic_index, topic in enumerate(topics or []):
             topic_field = _join(field, f"topics[{topic_index + 1}]")
             topic = check.mapping(topic, topics.line_of(topic_index), topic_field)
@@ -417,7 +466,7 @@ def _check_options(
     check: Checker, value: Any, line: int, field: str, in_scale: bool = False
 ) -> list[dict[str, Any]] | None:
     items = check.sequence(value, line, field)
-    if items is None:
+    if items is None or not check.capped(items, line, field, MAX_OPTIONS, "варіантів відповіді"):
         return None
     result = []
     ids: set[str] = set()
@@ -486,6 +535,11 @@ def _check_scales(check: Checker, data: MarkedDict) -> dict[str, Any]:
         return {}
     scales = check.mapping(data["scales"], data.line_of("scales"), "scales")
     if scales is None:
+        return {}
+    if len(scales) > MAX_SCALES:
+        check.error(
+            scales.line, "scales", f"забагато шкал: {len(scales)} (можна не більше {MAX_SCALES})"
+        )
         return {}
     result: dict[str, Any] = {}
     for scale_id, scale in scales.items():
@@ -631,6 +685,8 @@ def _check_questions(
         return []
     if not items:
         check.error(items.line, "questions", "потрібне хоча б одне запитання")
+    if not check.capped(items, data.line_of("questions"), "questions", MAX_QUESTIONS, "запитань"):
+        return []
     ids: dict[str, int] = {}
     numbers: dict[int, int] = {}
     constructs: dict[str, str] = {}

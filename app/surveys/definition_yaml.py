@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from app.text_safety import CONTROL_CHARACTERS, code_point
+
 MAX_FILE_BYTES = 1024 * 1024
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -149,8 +151,16 @@ def read_marked_yaml(path: Path) -> Any:
 def parse_marked_yaml(text: str) -> Any:
     """Return the YAML document in ``text`` with line numbers attached.
 
-    Raises :class:`YamlProblem` for invalid or empty YAML and for aliases.
+    Raises :class:`YamlProblem` for invalid or empty YAML, for aliases, and for a control
+    character in the text (its line and code point, in Ukrainian; PyYAML's own message for it
+    is English and has no line).
     """
+    if (found := CONTROL_CHARACTERS.search(text)) is not None:
+        raise YamlProblem(
+            text.count("\n", 0, found.start()) + 1,
+            f"недопустимий керівний символ {code_point(found.group())} (невидимий, найчастіше "
+            "з копіювання): видаліть його",
+        )
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except _AliasRefused as error:

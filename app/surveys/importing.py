@@ -23,6 +23,13 @@ file again stores nothing twice.
 
 Encodings: UTF-8 (with or without BOM) and Windows-1251; delimiters: comma and semicolon.
 No Flask here: the service only needs the database session.
+
+Caps, checked before anything is built from the file (a header of 100,000 columns once made
+the confirmation page take 23 s and 183 MB, on every visit): at most :data:`MAX_COLUMNS`
+columns and :data:`MAX_HEADER_CELL` characters a header; the header is scanned in chunks and
+the scan stops at the first cap passed, before the CSV reader parses it. A cell longer than the
+open-answer limit plus :data:`CELL_MARGIN` is a problem of its row and is not matched.
+Control characters in open answers are dropped, as on the respondent page (app.text_safety).
 """
 
 from __future__ import annotations
@@ -55,8 +62,11 @@ from app.models import (
 )
 from app.surveys.answer_rows import answer_rows as shared_answer_rows
 from app.surveys.answer_rows import segment_question_id
+from app.text_safety import printable
 
 __all__ = [
+    "MAX_COLUMNS",
+    "MAX_HEADER_CELL",
     "ColumnMatch",
     "CsvImportError",
     "ImportAnalysis",
@@ -66,6 +76,7 @@ __all__ = [
     "UnknownAnswer",
     "analyze_csv",
     "clean_filename",
+    "check_header",
     "import_csv",
     "normalise_label",
     "parse_answer_mappings",
@@ -78,6 +89,16 @@ MAX_ROWS_LISTED = 10
 CHUNK = 64 * 1024
 MAX_MERGED_PARTS = 8
 MATCH_CACHE_SIZE = 2000
+#: Columns a file may have: every question of the largest questionnaire (300) and then some.
+MAX_COLUMNS = 500
+#: Characters a header cell may have (a question's text is at most 2,000; Google Forms'
+#: header is the question text, and a longer one is cut to this on matching anyway).
+MAX_HEADER_CELL = 2000
+#: Characters a header may have in all, before its cells are even counted.
+MAX_HEADER_CHARS = MAX_COLUMNS * (MAX_HEADER_CELL + 3)
+#: How much longer than the open-answer limit a cell may be (a checkbox cell joins options).
+CELL_MARGIN = 1000
+HEADER_CHUNK = 8192
 _COPY_ANSWERS = (
     "COPY answer (response_id, campaign_id, question_id, option_id, text, tally) FROM STDIN"
 )
@@ -216,7 +237,85 @@ def _rows(source: Path | bytes, facts: _FileFacts) -> Iterator[list[str]]:
         try:
             yield from csv.reader(text, delimiter=facts.delimiter, strict=True)
         except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise CsvImportError(
+                    f"У файлі є клітинка, довша за {csv.field_size_limit()} символів."
+                ) from None
             raise CsvImportError(f"Файл CSV пошкоджений: {error}.") from None
+
+
+def _too_many_columns() -> CsvImportError:
+    return CsvImportError(
+        f"У файлі забагато стовпців: можна не більше {MAX_COLUMNS}. Залиште в ньому лише "
+        "стовпці з відповідями на запитання анкети."
+    )
+
+
+def _scan_header(source: Path | bytes, facts: _FileFacts) -> None:
+    """Read the header record in chunks, counting its columns as a CSV reader would, and stop
+    at its end or at the first cap passed. Raises :class:`CsvImportError` naming the cap.
+
+    The CSV reader builds a whole record before it returns it, so the caps are checked here,
+    before it is asked for the header at all.
+    """
+    delimiter = facts.delimiter
+    special = re.compile(f'["\r\n{re.escape(delimiter)}]')
+    columns, offset, field_start, closed_at, quoted = 1, 0, 0, -2, False
+    with _open(source) as binary:
+        text = io.TextIOWrapper(binary, encoding=facts.encoding, newline="")
+        while chunk := text.read(HEADER_CHUNK):
+            for match in special.finditer(chunk):
+                position, char = offset + match.start(), match.group()
+                if char == '"':
+                    if quoted:
+                        quoted, closed_at = False, position
+                    elif position in (field_start, closed_at + 1):
+                        quoted = True  # a field's opening quote, or a doubled one inside
+                elif quoted:
+                    continue
+                elif char == delimiter:
+                    columns += 1
+                    field_start = position + 1
+                    if columns > MAX_COLUMNS:
+                        raise _too_many_columns()
+                else:
+                    return  # the end of the header
+            offset += len(chunk)
+            if offset > MAX_HEADER_CHARS:
+                raise CsvImportError(
+                    f"Рядок заголовків задовгий: понад {MAX_HEADER_CHARS} символів."
+                )
+
+
+def _header(source: Path | bytes, facts: _FileFacts) -> list[str]:
+    """Return the file's header row, within the caps (``MAX_COLUMNS``, ``MAX_HEADER_CELL``).
+
+    Raises :class:`CsvImportError` naming the cap passed, or for a file without a header.
+    """
+    _scan_header(source, facts)
+    header = next(_rows(source, facts), None)
+    if not header or not any(cell.strip() for cell in header):
+        raise CsvImportError("У файлі немає рядка заголовків.")
+    if len(header) > MAX_COLUMNS:
+        raise _too_many_columns()
+    for index, cell in enumerate(header, start=1):
+        if len(cell) > MAX_HEADER_CELL:
+            raise CsvImportError(
+                f"Заголовок стовпця {index} задовгий ({len(cell)} символів): можна не більше "
+                f"{MAX_HEADER_CELL}."
+            )
+    return header
+
+
+def check_header(source: Path | bytes) -> None:
+    """Raise :class:`CsvImportError` if the file's header cannot be read or passes a cap (too
+    many columns, too long a cell). A file whose encoding or delimiter is not understood is
+    left for :func:`analyze_csv` to explain."""
+    try:
+        facts = _file_facts(source, "")
+    except CsvImportError:
+        return
+    _header(source, facts)
 
 
 # --- matching -----------------------------------------------------------------------------------
@@ -487,8 +586,14 @@ class _RowChecker:
             cell = row[index].strip()
             if not cell:
                 continue
+            if len(cell) > self.max_text_length + CELL_MARGIN:
+                self.problem(
+                    f"Рядок {number}: клітинка «{key}» задовга ({len(cell)} символів, можна не "
+                    f"більше {self.max_text_length + CELL_MARGIN})."
+                )
+                continue
             if matcher is None:
-                text = cell.replace("\r\n", "\n").replace("\r", "\n")
+                text = printable(cell.replace("\r\n", "\n").replace("\r", "\n"))
                 if len(text) > self.max_text_length:
                     self.problem(
                         f"Рядок {number}: відповідь на «{key}» задовга ({len(text)} символів, "
@@ -538,10 +643,9 @@ def _passes(
 ) -> tuple[ImportAnalysis, _RowChecker, _FileFacts]:
     questionnaire = link.questionnaire
     facts = _file_facts(source, f"{link.campaign_id}:{link.role}:")
+    header = _header(source, facts)
     rows = _rows(source, facts)
-    header = next(rows, None)
-    if not header or not any(cell.strip() for cell in header):
-        raise CsvImportError("У файлі немає рядка заголовків.")
+    next(rows)
     columns = _apply_plan(propose_columns(header, questionnaire), plan, questionnaire)
     kind = "google" if columns[0].how == "timestamp" else "generic"
     analysis = ImportAnalysis(facts.encoding, facts.delimiter, kind, columns, digest=facts.digest)
@@ -796,6 +900,6 @@ def parse_column_mappings(values: Sequence[str], header: Sequence[str]) -> dict[
 
 
 def read_header(source: Path | bytes) -> list[str]:
-    """Return the file's header row (for :func:`parse_column_mappings`)."""
-    facts = _file_facts(source, "")
-    return next(_rows(source, facts), [])
+    """Return the file's header row (for :func:`parse_column_mappings`). Raises
+    :class:`CsvImportError` for an unreadable file or a header past the caps."""
+    return _header(source, _file_facts(source, ""))

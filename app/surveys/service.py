@@ -37,6 +37,7 @@ from app.models import (
 )
 from app.surveys.answer_rows import answer_rows, segment_question_id
 from app.surveys.structure import OptionItem, QuestionItem, QuestionnaireStructure
+from app.text_safety import printable
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -171,15 +172,13 @@ class StoredResponse:
     source: str
 
 
-# Control characters other than tab and line break have no place in an answer, and PostgreSQL
-# refuses NUL in text outright (a pasted NUL was a 500 there).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 def _normalise_text(value: str) -> str:
     # Browsers send a textarea's line breaks as CRLF but count them as one character.
+    # Control characters are stripped, not refused: a pupil cannot see what to remove, they
+    # would break the довідка and the XLSX files, and PostgreSQL refuses NUL outright (a
+    # pasted NUL was a 500 there). One rule for every text: app.text_safety.
     text = value.replace("\r\n", "\n").replace("\r", "\n")
-    return CONTROL_CHARACTERS.sub("", text).strip()
+    return printable(text).strip()
 
 
 def _as_values(value: AnswerValue) -> list[str]:
