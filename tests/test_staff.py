@@ -212,7 +212,7 @@ def test_campaign_page_shows_links_counts_and_nav(member_client, campaign):
     factories.make_responses(campaign, "parents", [({"understand": "full"}, 4)])
     page = member_client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     for link in campaign.links:
-        url = f"http://localhost/s/{link.token}"
+        url = f"http://127.0.0.1:5000/s/{link.token}"  # ANKETA_BASE_URL unset: the default
         assert f'value="{url}" readonly' in page
         assert f'href="{url}"' in page
         assert f"/campaigns/{campaign.id}/qr/{link.role}.svg" in page
@@ -322,7 +322,7 @@ def test_sheet_is_a_printable_a4_page(member_client, campaign):
     assert page.count('<section class="role"') == 3
     for link in campaign.links:
         assert f"/campaigns/{campaign.id}/qr/{link.role}.svg" in page
-        assert f"http://localhost/s/{link.token}" in page
+        assert f"http://127.0.0.1:5000/s/{link.token}" in page
     for heading in ("Анкета для вчителів", "Анкета для учнів", "Анкета для батьків"):
         assert f"<h2>{heading}</h2>" in page
     assert "Відскануйте код камерою телефону" in page

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth import editor_required, visible_campaign_or_404
+from app.config import DEFAULT_BASE_URL, is_local_base_url
 from app.errors import AnketaError
 from app.models import Campaign
 from app.staff import services
@@ -35,12 +36,19 @@ ROLE_PATTERN = "any(teachers, students, parents)"
 
 
 def base_url() -> str:
-    """Return the base of respondent links: ``ANKETA_BASE_URL`` if set, else this host."""
-    return current_app.config.get("ANKETA_BASE_URL") or request.url_root
+    """Return the base of respondent links: config ``ANKETA_BASE_URL``, else the development
+    default. Never the request's Host header, which any client can forge."""
+    return current_app.config.get("ANKETA_BASE_URL") or DEFAULT_BASE_URL
 
 
 def _link_urls(campaign: Campaign) -> dict[str, str]:
     return {link.role: services.respondent_url(base_url(), link.token) for link in campaign.links}
+
+
+def _links_context(campaign: Campaign) -> dict[str, Any]:
+    """The links of a campaign page or sheet, and whether they point at this computer."""
+    base = base_url()
+    return {"urls": _link_urls(campaign), "base_url": base, "local_links": is_local_base_url(base)}
 
 
 @bp.app_context_processor
@@ -100,7 +108,7 @@ def campaign(campaign_id: int) -> Any:
         campaign=campaign,
         counts=campaign.response_counts(),
         rates=services.response_rates(campaign),
-        urls=_link_urls(campaign),
+        **_links_context(campaign),
         counts_form=counts_form,
         confirm_form=ConfirmForm(),
     )
@@ -149,4 +157,4 @@ def qr(campaign_id: int, role: str, kind: str) -> Any:
 @login_required
 def sheet(campaign_id: int) -> Any:
     campaign = visible_campaign_or_404(campaign_id)
-    return render_template("staff/sheet.html", campaign=campaign, urls=_link_urls(campaign))
+    return render_template("staff/sheet.html", campaign=campaign, **_links_context(campaign))
