@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.config import check_production, is_production, load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.private_files import private_folder, private_sqlite
 
 SUPPORTED_LOCALES = ("uk", "ru", "bg", "en")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -56,10 +57,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Return a configured application; ``config`` overrides settings (tests pass their own)."""
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = IdConverter  # before any route is added
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_folder(Path(app.instance_path))
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
     if is_production() and not (app.testing or app.debug):
         check_production()  # gunicorn.conf.py refuses earlier (one line); this is for the rest
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.errors import AnketaError
+from app.private_files import write_private
 
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
 # Where `anketa run` serves: the links' base in development when ANKETA_BASE_URL is unset.
@@ -111,8 +112,7 @@ def _secret_key(instance_path: Path) -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    write_private(key_file, key)
     return key
 
 
