@@ -110,7 +110,6 @@ def campaign(campaign_id: int) -> Any:
         rates=services.response_rates(campaign),
         **_links_context(campaign),
         counts_form=counts_form,
-        confirm_form=ConfirmForm(),
     )
 
 
@@ -127,17 +126,34 @@ def expected_counts(campaign_id: int) -> Any:
     return redirect(url_for("staff.campaign", campaign_id=campaign.id))
 
 
-@bp.route(f"/campaigns/<int:campaign_id>/links/<{ROLE_PATTERN}:role>/rotate", methods=["POST"])
+@bp.route(
+    f"/campaigns/<int:campaign_id>/links/<{ROLE_PATTERN}:role>/rotate", methods=["GET", "POST"]
+)
 @editor_required
 def rotate(campaign_id: int, role: str) -> Any:
+    """GET: a page that says what a new link breaks and asks to confirm. POST from that page
+    (``confirm=1``): a new token, and back to the campaign. Any other POST changes nothing and
+    leads to the page (a rotation cannot be undone: printed QR codes stop working)."""
     campaign = visible_campaign_or_404(campaign_id)
-    if ConfirmForm().validate_on_submit():
+    link = campaign.link_for(role) or abort(404)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if request.form.get("confirm") != "1" or not form.validate_on_submit():
+            return redirect(url_for("staff.rotate", campaign_id=campaign.id, role=role), 303)
         try:
             services.rotate_token(campaign, role)
         except AnketaError:
             abort(404)
         flash(_("Посилання змінено: старе посилання і QR-код більше не діють."), "info")
-    return redirect(url_for("staff.campaign", campaign_id=campaign.id))
+        return redirect(url_for("staff.campaign", campaign_id=campaign.id))
+    return render_template(
+        "staff/rotate.html",
+        campaign=campaign,
+        link=link,
+        url=services.respondent_url(base_url(), link.token),
+        responses=campaign.response_counts().get(role, 0),
+        form=form,
+    )
 
 
 @bp.route(f"/campaigns/<int:campaign_id>/qr/<{ROLE_PATTERN}:role>.<any(png, svg):kind>")
