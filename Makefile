@@ -44,13 +44,14 @@ test: $(STAMP)
 		echo "PostgreSQL is not reachable at $(PG_URL): skipped the PostgreSQL run."; \
 	fi
 
-## make serve: production server (gunicorn) on $(HOST):$(PORT); set DATABASE_URL and SECRET_KEY.
+## make serve: production server (gunicorn) on $(HOST):$(PORT); set DATABASE_URL, SECRET_KEY
+## and ANKETA_BASE_URL (gunicorn.conf.py refuses to start without it).
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1) + 1)')
 serve: $(STAMP)
+	@$(BIN)/gunicorn --config gunicorn.conf.py --check-config  # before touching the database
 	$(BIN)/anketa db upgrade
 	$(BIN)/anketa questionnaires load
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --timeout 60 \
-		--graceful-timeout 30 --forwarded-allow-ips '127.0.0.1' 'app:create_app()'
+	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,12 +12,27 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
-from app.config import load_config
+from app.config import check_production, is_production, load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.private_files import private_folder, private_sqlite
 
 SUPPORTED_LOCALES = ("uk", "ru", "bg", "en")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# The largest id a route accepts: PostgreSQL's ``integer`` (SQLite's ids are 64-bit).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """The ``int`` converter of every route: an id from 1 to ``MAX_ID``; anything else is 404.
+
+    Werkzeug's own accepts any number of digits, so ``/campaigns/2147483648`` reached PostgreSQL
+    («integer out of range») and ``/campaigns/9223372036854775808`` SQLite (OverflowError): 500.
+    """
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int = 1, max: int = MAX_ID) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max)
 
 
 @event.listens_for(Engine, "connect")
@@ -41,10 +56,14 @@ def _select_locale() -> str:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Return a configured application; ``config`` overrides settings (tests pass their own)."""
     app = Flask(__name__, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
+    private_folder(Path(app.instance_path))
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
+    if is_production() and not (app.testing or app.debug):
+        check_production()  # gunicorn.conf.py refuses earlier (one line); this is for the rest
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -14,6 +15,7 @@ from app.extensions import db
 
 # Refused or dropped connections, a locked SQLite file past its busy timeout, an exhausted pool.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+API_PREFIX = "/api/"
 
 
 class AnketaError(Exception):
@@ -28,7 +30,10 @@ def register(app: Flask) -> None:
     """Install the HTML error pages: no stack trace ever reaches a user."""
 
     @app.errorhandler(404)
-    def not_found(error: Exception) -> tuple[str, int]:
+    def not_found(error: Exception) -> tuple[str, int] | Response:
+        if request.path.startswith(API_PREFIX):  # the API answers in JSON, matched or not
+            body = json.dumps({"error": _("Не знайдено.")}, ensure_ascii=False)
+            return Response(body, status=404, mimetype="application/json")
         return render_template(
             "error.html",
             title=_("Сторінку не знайдено"),

@@ -3,18 +3,55 @@
 Logged: method, route pattern (the respondent token is never logged: the URL rule is, not the
 URL), status, duration. Not logged: IP address, user agent, cookies, query strings, form data.
 Flask's own «Exception on /s/<the token> [POST]» line for a 500 gets the route pattern too.
+
+Where a log line has a URL but no route (gunicorn's own error log: app/gunicorn_log.py),
+:func:`redact` applies the same rule as text: ``/s/<token>`` becomes ``/s/…``, and any IP
+address becomes ``…``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import re
 import sys
 import time
 
 from flask import Flask, Response, g, has_request_context, request
 
 logger = logging.getLogger("anketa.requests")
+
+# A respondent link's token: the path segment after /s/ (up to /, ?, #, a quote or a space).
+RESPONDENT_TOKEN = re.compile(r"(?<=/s/)[^/?#\s\"'<>]+")
+# A run of characters an IPv4 or IPv6 address (with a port, a trailing colon) is made of.
+ADDRESS_RUN = re.compile(r"(?<![\w:.])[0-9A-Fa-f:.]*[:.][0-9A-Fa-f:.]*(?!\w)")
+HIDDEN = "…"
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _hide_address(match: re.Match[str]) -> str:
+    run = match.group(0)
+    core = run.rstrip(":.")
+    tail = run[len(core) :]
+    if _is_address(core):
+        return HIDDEN + tail
+    host, colon, port = core.rpartition(":")
+    if colon and port.isdigit() and "." in host and _is_address(host):  # 10.0.0.7:53124
+        return f"{HIDDEN}:{port}{tail}"
+    return run
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with respondent tokens (``/s/…``) and IP addresses (``…``) hidden."""
+    return ADDRESS_RUN.sub(_hide_address, RESPONDENT_TOKEN.sub(HIDDEN, text))
 
 
 class JsonFormatter(logging.Formatter):

@@ -1,8 +1,19 @@
-"""Security headers for every response, and a guard against NUL bytes in staff input."""
+"""Security headers for every response, and a guard against NUL bytes in staff input.
+
+Staff pages and downloads (everything but the respondent pages, health checks and static files)
+are ``Cache-Control: private, no-store``: the results page holds open answers, the sheet the
+respondent tokens, and a staff-room computer's browser cache is shared.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, Response, abort, request
+
+STAFF_CACHE_CONTROL = "private, no-store"
+# Blueprints and endpoints that keep their own caching: respondents' pages set ``no-store``
+# themselves (below), health answers are not secret, static files are meant to be cached.
+OWN_CACHING_BLUEPRINTS = {"respondent", "health"}
+OWN_CACHING_ENDPOINTS = {"static"}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -43,4 +54,15 @@ def register(app: Flask) -> None:
         else:
             # Staff forms over HTTPS need a same-origin Referer for Flask-WTF's strict check.
             response.headers.setdefault("Referrer-Policy", "same-origin")
+        if is_staff_response():
+            # Replaces what a view or send_file set (``no-cache`` still stores the page).
+            response.headers["Cache-Control"] = STAFF_CACHE_CONTROL
         return response
+
+
+def is_staff_response() -> bool:
+    """Return True if the current request is a staff page or download (or an unknown URL)."""
+    return (
+        request.blueprint not in OWN_CACHING_BLUEPRINTS
+        and request.endpoint not in OWN_CACHING_ENDPOINTS
+    )

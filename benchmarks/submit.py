@@ -207,6 +207,8 @@ class Server:
             "DATABASE_URL": self.database_url,
             "SECRET_KEY": SECRET_KEY,
             "PYTHONPATH": str(ROOT),
+            # gunicorn reads ./gunicorn.conf.py, which refuses to start without a base URL.
+            "ANKETA_BASE_URL": self.base,
         }
         env.pop("ANKETA_TEST_POSTGRES", None)
         self._log = open(self.log_path or os.devnull, "ab")  # noqa: SIM115 - closed in stop()

@@ -62,6 +62,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("staff.new_campaign", "POST"): Expect(LOGIN, OK, FORBIDDEN, OK, OK),
     ("staff.campaign", "GET"): READ,
     ("staff.expected_counts", "POST"): EDIT,
+    ("staff.rotate", "GET"): EDIT,  # the confirmation page
     ("staff.rotate", "POST"): EDIT,
     ("staff.qr", "GET"): READ,
     ("staff.sheet", "GET"): READ,
@@ -94,6 +95,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("builder.edit_question", "POST"): EDIT,
     ("builder.move", "POST"): EDIT,
     ("builder.duplicate", "POST"): EDIT,
+    ("builder.delete", "GET"): EDIT,  # the confirmation page
     ("builder.delete", "POST"): EDIT,
     ("builder.preview", "GET"): READ,
     ("builder.download", "GET"): READ,

@@ -28,6 +28,7 @@ from app.surveys.definitions import (
 from tests import factories
 
 SUBMISSION = "A" * 22
+CONFIRM = {"confirm": "1"}  # what the delete confirmation page posts
 
 
 @pytest.fixture
@@ -202,9 +203,14 @@ def test_duplicate_and_delete(member_client, campaign):
     )
     member_client.post(f"{base(campaign)}/teachers/questions/t1/duplicate")
     assert latest(campaign, "teachers").questions[1].measures is None  # a construct is one question
-    member_client.post(f"{base(campaign)}/teachers/questions/t2/delete")
+    member_client.post(f"{base(campaign)}/teachers/questions/t2/delete", data=CONFIRM)
     assert [q.key for q in latest(campaign, "teachers").questions] == ["t1", "t5", "t4", "t3"]
-    assert member_client.post(f"{base(campaign)}/teachers/questions/zz/delete").status_code == 302
+    assert (
+        member_client.post(
+            f"{base(campaign)}/teachers/questions/zz/delete", data=CONFIRM
+        ).status_code
+        == 302
+    )
     assert "Запитання не знайдено." in flashes(member_client)
 
 
@@ -370,7 +376,7 @@ def test_answer_it_then_edit_makes_version_2_and_old_response_stays_on_version_1
     assert (result.text, result.answered) == ("Я розумію, що таке критерії оцінювання.", 1)
     assert result.option("mostly").count == 1
     # A second edit changes version 2 in place: no responses there yet.
-    member_client.post(f"{base(campaign)}/teachers/questions/t3/delete")
+    member_client.post(f"{base(campaign)}/teachers/questions/t3/delete", data=CONFIRM)
     assert latest(campaign, "teachers").version == 2
     changes = db.session.scalars(select(QuestionnaireChange).order_by(QuestionnaireChange.id)).all()
     assert [(c.role, c.version, c.action) for c in changes][-3:] == [
@@ -449,7 +455,7 @@ def test_upload_errors_use_the_check_command_words(member_client, campaign, cont
 
 
 def test_library_copy_is_editable_and_the_library_is_not(member_client, campaign):
-    response = member_client.post(f"{base(campaign)}/teachers/questions/t7/delete")
+    response = member_client.post(f"{base(campaign)}/teachers/questions/t7/delete", data=CONFIRM)
     assert response.status_code == 302
     assert any("Анкети бібліотеки не редагуються" in m for m in flashes(member_client))
     start(member_client, campaign, "library")
@@ -458,7 +464,7 @@ def test_library_copy_is_editable_and_the_library_is_not(member_client, campaign
     library = Questionnaire.latest(Direction.library("assessment-system").id, "teachers")
     assert own.id != library.id and own.content_hash == library.content_hash
     assert campaign.link_for("teachers").questionnaire_id == own.id
-    member_client.post(f"{base(campaign)}/teachers/questions/t7/delete")
+    member_client.post(f"{base(campaign)}/teachers/questions/t7/delete", data=CONFIRM)
     assert "t7" not in [q.key for q in latest(campaign, "teachers").questions]
     assert "t7" in [q.key for q in library.questions]
     again = member_client.post(f"{base(campaign)}/start", data={"source": "library"})

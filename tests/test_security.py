@@ -332,6 +332,7 @@ class TestCsrf:
     def test_every_post_form_on_the_pages_carries_a_token(self, logged_in, campaign):
         token = campaign.link_for("students").token
         pages = ["/campaigns/", "/campaigns/new", f"/campaigns/{campaign.id}", f"/s/{token}"]
+        pages.append(f"/campaigns/{campaign.id}/links/students/rotate")  # a confirmation page
         forms = 0
         for url in pages:
             page = logged_in.get(url).get_data(as_text=True)

@@ -212,7 +212,7 @@ def test_campaign_page_shows_links_counts_and_nav(member_client, campaign):
     factories.make_responses(campaign, "parents", [({"understand": "full"}, 4)])
     page = member_client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     for link in campaign.links:
-        url = f"http://localhost/s/{link.token}"
+        url = f"http://127.0.0.1:5000/s/{link.token}"  # ANKETA_BASE_URL unset: the default
         assert f'value="{url}" readonly' in page
         assert f'href="{url}"' in page
         assert f"/campaigns/{campaign.id}/qr/{link.role}.svg" in page
@@ -322,7 +322,7 @@ def test_sheet_is_a_printable_a4_page(member_client, campaign):
     assert page.count('<section class="role"') == 3
     for link in campaign.links:
         assert f"/campaigns/{campaign.id}/qr/{link.role}.svg" in page
-        assert f"http://localhost/s/{link.token}" in page
+        assert f"http://127.0.0.1:5000/s/{link.token}" in page
     for heading in ("Анкета для вчителів", "Анкета для учнів", "Анкета для батьків"):
         assert f"<h2>{heading}</h2>" in page
     assert "Відскануйте код камерою телефону" in page
@@ -336,7 +336,9 @@ def test_sheet_is_a_printable_a4_page(member_client, campaign):
 def test_rotate_changes_the_token_and_kills_the_old_link(member_client, campaign):
     old = campaign.link_for("students").token
     others = {role: campaign.link_for(role).token for role in ("teachers", "parents")}
-    response = member_client.post(f"/campaigns/{campaign.id}/links/students/rotate")
+    response = member_client.post(
+        f"/campaigns/{campaign.id}/links/students/rotate", data={"confirm": "1"}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/campaigns/{campaign.id}"
     db.session.expire_all()
@@ -351,14 +353,66 @@ def test_rotate_changes_the_token_and_kills_the_old_link(member_client, campaign
 
 def test_director_may_not_rotate(director_client, campaign):
     old = campaign.link_for("students").token
-    response = director_client.post(f"/campaigns/{campaign.id}/links/students/rotate")
-    assert response.status_code == 403
+    url = f"/campaigns/{campaign.id}/links/students/rotate"
+    assert director_client.get(url).status_code == 403
+    assert director_client.post(url, data={"confirm": "1"}).status_code == 403
     db.session.expire_all()
     assert campaign.link_for("students").token == old
 
 
-def test_rotate_is_post_only(member_client, campaign):
-    assert member_client.get(f"/campaigns/{campaign.id}/links/students/rotate").status_code == 405
+def test_the_rotate_button_leads_to_a_confirmation_page(member_client, campaign):
+    token = campaign.link_for("students").token
+    factories.make_responses(campaign, "students", [({"grade": "g5", "clear": "full"}, 2)])
+    url = f"/campaigns/{campaign.id}/links/students/rotate"
+    page = member_client.get(f"/campaigns/{campaign.id}").text
+    assert f'<a class="button secondary" href="{url}">Змінити посилання</a>' in page
+    assert f'action="{url}"' not in page  # no form on the campaign page acts at one click
+    confirmation = member_client.get(url)
+    assert confirmation.status_code == 200
+    text = confirmation.text
+    assert "Змінити посилання для групи «Учні»?" in text
+    assert f"http://127.0.0.1:5000/s/{token}" in text
+    assert "перестануть діяти одразу" in text and "Скасувати зміну не можна" in text
+    assert "Відповіді, що вже надійшли (2), залишаться." in text
+    form = re.search(r'<form method="post" action="([^"]+)" class="confirm">.*?</form>', text, re.S)
+    assert form and form.group(1) == url
+    assert '<input type="hidden" name="confirm" value="1">' in form.group(0)
+    db.session.expire_all()
+    assert campaign.link_for("students").token == token  # looking changes nothing
+
+
+@pytest.mark.parametrize("data", [{}, {"confirm": "0"}, {"confirm": "yes"}])
+def test_a_post_without_confirmation_changes_nothing(member_client, campaign, data):
+    token = campaign.link_for("students").token
+    url = f"/campaigns/{campaign.id}/links/students/rotate"
+    response = member_client.post(url, data=data)
+    assert response.status_code == 303
+    assert response.headers["Location"] == url
+    db.session.expire_all()
+    assert campaign.link_for("students").token == token
+    assert member_client.get(f"/s/{token}").status_code == 200
+
+
+def test_the_confirmation_page_rotates(member_client, campaign):
+    token = campaign.link_for("teachers").token
+    url = f"/campaigns/{campaign.id}/links/teachers/rotate"
+    form = re.search(r'<form [^>]*class="confirm">.*?</form>', member_client.get(url).text, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(0)))
+    response = member_client.post(url, data=fields)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert campaign.link_for("teachers").token != token
+    assert member_client.get(f"/s/{token}").status_code == 404
+
+
+def test_rotating_a_role_without_a_link_is_404(member_client, school):
+    direction = factories.make_direction({**factories.SMALL_DIRECTION, "id": "teachers-only"})
+    factories.make_questionnaire(
+        direction, "teachers", [{"key": "q1", "text": "Питання", "options": factories.DEGREE}]
+    )
+    campaign = services.create_campaign(school, "teachers-only", "2024-2025")
+    url = f"/campaigns/{campaign.id}/links/parents/rotate"
+    assert member_client.get(url).status_code == 404
 
 
 # --- services ---------------------------------------------------------------------------------
@@ -457,13 +511,18 @@ class TestWithCsrf:
         db.session.expire_all()
         assert campaign.link_for("teachers").token == old
 
-    def test_rotate_with_token_from_the_page(self, logged_in, campaign):
+    def test_rotate_with_token_from_the_confirmation_page(self, logged_in, campaign):
         old = campaign.link_for("teachers").token
-        page = logged_in.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
-        response = logged_in.post(
-            f"/campaigns/{campaign.id}/links/teachers/rotate",
-            data={"csrf_token": self.csrf_token(page)},
-        )
+        url = f"/campaigns/{campaign.id}/links/teachers/rotate"
+        page = logged_in.get(url).get_data(as_text=True)
+        form = re.search(r'<form [^>]*class="confirm">.*?</form>', page, re.S).group(0)
+        token = self.csrf_token(form)
+        # The token alone (an old campaign page's one-click form) changes nothing.
+        response = logged_in.post(url, data={"csrf_token": token})
+        assert response.status_code == 303 and response.headers["Location"] == url
+        db.session.expire_all()
+        assert campaign.link_for("teachers").token == old
+        response = logged_in.post(url, data={"csrf_token": token, "confirm": "1"})
         assert response.status_code == 302
         db.session.expire_all()
         assert campaign.link_for("teachers").token != old

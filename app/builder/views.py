@@ -12,7 +12,8 @@ the campaign):
 - ``GET|POST /campaigns/<id>/questionnaires/<role>/questions/new`` — add a question
 - ``GET|POST /campaigns/<id>/questionnaires/<role>/questions/<key>`` — edit a question
 - ``POST /campaigns/<id>/questionnaires/<role>/questions/<key>/move`` — ``step`` -1 | 1
-- ``POST …/questions/<key>/duplicate``, ``POST …/questions/<key>/delete``
+- ``POST …/questions/<key>/duplicate``
+- ``GET|POST …/questions/<key>/delete`` — the confirmation page; its form (``confirm=1``) deletes
 - ``GET  /campaigns/<id>/questionnaires/<role>/preview`` — as the respondent sees it
 - ``GET  /campaigns/<id>/questionnaires/<role>.yaml`` — download (the documented format)
 - ``POST /campaigns/<id>/questionnaires/<role>/upload`` — replace by an uploaded YAML file
@@ -300,10 +301,15 @@ def duplicate(campaign_id: int, role: str, key: str) -> Any:
     )
 
 
-@bp.route(f"/{ROLE}/questions/<key>/delete", methods=["POST"])
+@bp.route(f"/{ROLE}/questions/<key>/delete", methods=["GET", "POST"])
 @editor_required
 def delete(campaign_id: int, role: str, key: str) -> Any:
+    """GET: a page that shows the question and asks to confirm. POST from that page
+    (``confirm=1``): the question is deleted. Any other POST changes nothing and leads to the
+    page (a deleted question can only be written again)."""
     campaign = visible_campaign_or_404(campaign_id)
+    if request.method == "GET" or request.form.get("confirm") != "1":
+        return _confirm_delete(campaign, role, key)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _edit(
@@ -312,6 +318,28 @@ def delete(campaign_id: int, role: str, key: str) -> Any:
         "delete_question",
         _("Запитання %(id)s видалено") % {"id": key},
         lambda document: service.delete_question(document, key),
+    )
+
+
+def _confirm_delete(campaign: Campaign, role: str, key: str) -> Any:
+    """The delete confirmation page (GET), or a redirect to it (an unconfirmed POST); 404 for
+    an unknown question; library questionnaires go back to the overview, as edits do."""
+    if request.method == "POST":
+        url = url_for(".delete", campaign_id=campaign.id, role=role, key=key)
+        return redirect(url, 303)
+    if not service.is_own(campaign):
+        flash(_("Спершу створіть власні анкети закладу."), "error")
+        return redirect(url_for(".index", campaign_id=campaign.id))
+    questionnaire = _latest(campaign, role)
+    question = next((q for q in questionnaire.questions if q.key == key), None) or abort(404)
+    return render_template(
+        "builder/delete.html",
+        campaign=campaign,
+        role=role,
+        questionnaire=questionnaire,
+        question=question,
+        has_responses=questionnaire.has_responses(),
+        form=ConfirmForm(),
     )
 
 

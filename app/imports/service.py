@@ -20,6 +20,7 @@ from flask import Flask
 
 from app.errors import AnketaError, NotFound
 from app.models import Campaign, RespondentLink
+from app.private_files import open_private, private_folder, write_private
 from app.surveys.importing import CsvImportError, ImportAnalysis, ImportPlan, check_header
 from app.surveys.service import _ as translate
 
@@ -45,8 +46,7 @@ def upload_folder(app: Flask) -> Path:
 
 
 def _folder(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(folder)  # 0700, and the files in it 0600: they hold answers
 
 
 def _clean_old(folder: Path) -> None:
@@ -72,7 +72,7 @@ def save_upload(
     upload_id = secrets.token_urlsafe(16)
     path = folder / f"{upload_id}.csv"
     size = 0
-    with path.open("wb") as target:
+    with open_private(path) as target:
         while chunk := stream.read(64 * 1024):
             size += len(chunk)
             if size > MAX_UPLOAD_BYTES:
@@ -92,7 +92,7 @@ def save_upload(
         raise
     name = Path(filename or "answers.csv").name[:200]
     meta = {"campaign_id": campaign.id, "role": role, "filename": name}
-    (folder / f"{upload_id}.json").write_text(json.dumps(meta), encoding="utf-8")
+    write_private(folder / f"{upload_id}.json", json.dumps(meta))
     return Upload(upload_id, path, campaign.id, role, name)
 
 

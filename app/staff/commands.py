@@ -16,6 +16,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from app.config import DEFAULT_BASE_URL
 from app.extensions import db
 from app.models import Direction, StaffRole, User
 from app.staff import services
@@ -24,11 +25,11 @@ from app.staff.demo import DEMO_DIRECTION, create_demo
 COMMANDS: list[click.Command] = []
 
 FIRST_ADMIN_EMAIL = "admin@anketa.local"
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _base_url() -> str:
-    return current_app.config.get("ANKETA_BASE_URL", DEFAULT_BASE_URL)
+    """The base of printed links: config ``ANKETA_BASE_URL`` (``app.config.load_config``)."""
+    return current_app.config.get("ANKETA_BASE_URL") or DEFAULT_BASE_URL
 
 
 def _load_library() -> None:

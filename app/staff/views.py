@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth import editor_required, visible_campaign_or_404
+from app.config import DEFAULT_BASE_URL, is_local_base_url
 from app.errors import AnketaError
 from app.imports.log import import_log
 from app.models import Campaign
@@ -36,12 +37,19 @@ ROLE_PATTERN = "any(teachers, students, parents)"
 
 
 def base_url() -> str:
-    """Return the base of respondent links: ``ANKETA_BASE_URL`` if set, else this host."""
-    return current_app.config.get("ANKETA_BASE_URL") or request.url_root
+    """Return the base of respondent links: config ``ANKETA_BASE_URL``, else the development
+    default. Never the request's Host header, which any client can forge."""
+    return current_app.config.get("ANKETA_BASE_URL") or DEFAULT_BASE_URL
 
 
 def _link_urls(campaign: Campaign) -> dict[str, str]:
     return {link.role: services.respondent_url(base_url(), link.token) for link in campaign.links}
+
+
+def _links_context(campaign: Campaign) -> dict[str, Any]:
+    """The links of a campaign page or sheet, and whether they point at this computer."""
+    base = base_url()
+    return {"urls": _link_urls(campaign), "base_url": base, "local_links": is_local_base_url(base)}
 
 
 @bp.app_context_processor
@@ -101,9 +109,8 @@ def campaign(campaign_id: int) -> Any:
         campaign=campaign,
         counts=campaign.response_counts(),
         rates=services.response_rates(campaign),
-        urls=_link_urls(campaign),
+        **_links_context(campaign),
         counts_form=counts_form,
-        confirm_form=ConfirmForm(),
         imports=import_log(campaign.id),
     )
 
@@ -121,17 +128,34 @@ def expected_counts(campaign_id: int) -> Any:
     return redirect(url_for("staff.campaign", campaign_id=campaign.id))
 
 
-@bp.route(f"/campaigns/<int:campaign_id>/links/<{ROLE_PATTERN}:role>/rotate", methods=["POST"])
+@bp.route(
+    f"/campaigns/<int:campaign_id>/links/<{ROLE_PATTERN}:role>/rotate", methods=["GET", "POST"]
+)
 @editor_required
 def rotate(campaign_id: int, role: str) -> Any:
+    """GET: a page that says what a new link breaks and asks to confirm. POST from that page
+    (``confirm=1``): a new token, and back to the campaign. Any other POST changes nothing and
+    leads to the page (a rotation cannot be undone: printed QR codes stop working)."""
     campaign = visible_campaign_or_404(campaign_id)
-    if ConfirmForm().validate_on_submit():
+    link = campaign.link_for(role) or abort(404)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if request.form.get("confirm") != "1" or not form.validate_on_submit():
+            return redirect(url_for("staff.rotate", campaign_id=campaign.id, role=role), 303)
         try:
             services.rotate_token(campaign, role)
         except AnketaError:
             abort(404)
         flash(_("Посилання змінено: старе посилання і QR-код більше не діють."), "info")
-    return redirect(url_for("staff.campaign", campaign_id=campaign.id))
+        return redirect(url_for("staff.campaign", campaign_id=campaign.id))
+    return render_template(
+        "staff/rotate.html",
+        campaign=campaign,
+        link=link,
+        url=services.respondent_url(base_url(), link.token),
+        responses=campaign.response_counts().get(role, 0),
+        form=form,
+    )
 
 
 @bp.route(f"/campaigns/<int:campaign_id>/qr/<{ROLE_PATTERN}:role>.<any(png, svg):kind>")
@@ -151,4 +175,4 @@ def qr(campaign_id: int, role: str, kind: str) -> Any:
 @login_required
 def sheet(campaign_id: int) -> Any:
     campaign = visible_campaign_or_404(campaign_id)
-    return render_template("staff/sheet.html", campaign=campaign, urls=_link_urls(campaign))
+    return render_template("staff/sheet.html", campaign=campaign, **_links_context(campaign))
