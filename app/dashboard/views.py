@@ -138,6 +138,8 @@ def export_responses_csv(campaign_id: int) -> Any:
     role = request.args.get("role", "")
     if role not in ROLES or campaign.link_for(role) is None:
         abort(404)
+    # csv_chunks reads every ORM value now; the chunks are sent after this view has returned,
+    # when the request's session (and so ``campaign``) is gone.
     return _download(
         stream_with_context(csv_chunks(campaign, role, raw=request.args.get("raw") == "1")),
         "text/csv; charset=utf-8",

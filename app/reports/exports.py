@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from app.analysis.results import ROLES, CampaignAnalysis
+from app.extensions import db
 from app.models import Campaign
 from app.results.export_rows import (
     ExportQuestion,
@@ -87,21 +88,40 @@ def _roles(structure: ExportStructure) -> list[str]:
 
 
 def csv_chunks(campaign: Campaign, role: str, *, raw: bool = False) -> Iterator[str]:
-    """Yield a role's responses as CSV text in chunks (UTF-8 BOM first, for Excel).
+    """Return a role's responses as CSV text in chunks (UTF-8 BOM first, for Excel).
 
     Safe mode (the default): a text that a spreadsheet would take for a formula gets a ``'``
     before it (``app.text_safety.spreadsheet_safe``); ``raw`` writes every text as stored
-    (docs/exports.md). Raises KeyError before yielding anything when the campaign has no
-    questionnaire of ``role``.
+    (docs/exports.md).
+
+    Everything read through the ORM from ``campaign`` (its questions, its privacy threshold) is
+    read here, before the first chunk; the chunks need only the campaign's id. A streamed
+    response is sent after its view has returned, when the request's session has been removed
+    and ``campaign`` is detached (``stream_with_context`` gives the chunks a new session, not
+    the view's), so nothing may be loaded lazily from it then.
+
+    Raises KeyError, before returning, when the campaign has no questionnaire of ``role``.
     """
     structure = export_structure(campaign)
-    questions = structure.questions[role]
+    return _csv_rows(campaign.id, role, structure, structure.questions[role], raw)
+
+
+def _csv_rows(
+    campaign_id: int,
+    role: str,
+    structure: ExportStructure,
+    questions: Sequence[ExportQuestion],
+    raw: bool,
+) -> Iterator[str]:
+    """Yield the CSV of :func:`csv_chunks`, reading the responses in the current session."""
+    campaign = db.session.get(Campaign, campaign_id)  # this session's own instance
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     cell = (lambda value: value) if raw else spreadsheet_safe
     buffer.write("\ufeff")
     writer.writerow(map(cell, header_row(questions)))
-    for number, response in enumerate(iter_responses(campaign, role, structure), start=1):
+    responses = iter_responses(campaign, role, structure) if campaign is not None else ()
+    for number, response in enumerate(responses, start=1):
         cells = response_cells(questions, response.answers)
         writer.writerow([number, response.submitted_on.isoformat(), *map(cell, cells)])
         if number % CSV_CHUNK_ROWS == 0:
