@@ -98,7 +98,7 @@ class RespondentForm(FlaskForm):
         return {
             key: formdata.getlist(name)
             for name in formdata
-            if (key := name.removeprefix(FIELD_PREFIX)) in keys and name.startswith(FIELD_PREFIX)
+            if name.startswith(FIELD_PREFIX) and (key := name.removeprefix(FIELD_PREFIX)) in keys
         }
 
     def check_envelope(self, formdata: MultiDict[str, str]) -> bool:

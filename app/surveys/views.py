@@ -57,7 +57,7 @@ NO_ANSWERS: MultiDict[str, str] = MultiDict()
 READING = frozenset({"GET", "HEAD"})
 #: The flag a browser keeps, per link, after it sent a response (no identifier: its value is 1).
 SENT_COOKIE = "anketa_sent"
-SENT_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie: a school year
+SENT_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps one: past a school year
 #: Fields a post may have beyond the answers and the envelope (stray empty pairs of «&&»).
 SPARE_FIELDS = 8
 
