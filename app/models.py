@@ -11,6 +11,7 @@ import enum
 import secrets
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -34,9 +35,23 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 
+KYIV = ZoneInfo("Europe/Kyiv")
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def kyiv_today(now: datetime | None = None) -> date:
+    """Return today's date in Kyiv (campaign dates are school-local calendar dates)."""
+    return (now or datetime.now(KYIV)).astimezone(KYIV).date()
+
+
+def new_shuffle_key() -> int:
+    """Return a response's place in the lists and exports: 64 random bits (a signed BIGINT),
+    drawn independently of the response's id, time and content (docs/methodology.md,
+    "Order and dates")."""
+    return secrets.randbits(64) - 2**63
 
 
 def new_token() -> str:
@@ -338,7 +353,11 @@ class RespondentLink(db.Model):
 
 
 class Response(db.Model):
-    """One submitted questionnaire. Deliberately holds no IP address, user agent or cookie."""
+    """One submitted questionnaire. Deliberately holds no IP address, user agent or cookie,
+    and no time finer than the day: the order of arrival must not be recoverable (a teacher who
+    watched a class submit could match rows to pupils). Lists and exports order responses by
+    ``shuffle_key``, a random number, never by ``id`` (docs/methodology.md, "Order and dates").
+    """
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
@@ -347,7 +366,10 @@ class Response(db.Model):
     # The idempotency key issued with the form (or derived from an imported row).
     submission_id: Mapped[str] = mapped_column(String(80), unique=True)
     source: Mapped[str] = mapped_column(String(16), default="web")
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The Kyiv calendar date of the submission (or of the import), nothing finer.
+    # (A lambda: SQLAlchemy would pass its execution context to a one-argument default.)
+    submitted_on: Mapped[date] = mapped_column(Date, default=lambda: kyiv_today())
+    shuffle_key: Mapped[int] = mapped_column(BigInteger, default=new_shuffle_key)
     # The import that stored it (None for a response from the form): imports are attributed.
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
 

@@ -92,6 +92,7 @@ class Filler:
 
     def fill(self, campaign_id: int, role: str, questionnaire, n: int) -> int:
         """Insert ``n`` responses of a role; return the number of answer rows written."""
+        from app.models import new_shuffle_key
         from app.surveys.answer_rows import answer_rows, segment_question_id
 
         written = 0
@@ -104,13 +105,13 @@ class Filler:
             m = min(CHUNK, n - start)
             ids = np.arange(self.next_response, self.next_response + m, dtype=np.int64)
             self.next_response += m
-            submitted = "2025-03-01 10:00:00+00:00"
+            submitted = "2025-03-01"
             self._write(
                 "response",
                 ("id", "campaign_id", "questionnaire_id", "role", "submission_id", "source",
-                 "submitted_at"),
-                [(int(i), campaign_id, questionnaire.id, role, f"bench-{i}", "bench", submitted)
-                 for i in ids],
+                 "submitted_on", "shuffle_key"),
+                [(int(i), campaign_id, questionnaire.id, role, f"bench-{i}", "bench", submitted,
+                  new_shuffle_key()) for i in ids],
             )  # fmt: skip
             # Each respondent's (question, option, text) triples, in questionnaire order.
             given: list[list[tuple[int, int | None, str | None]]] = [[] for _ in range(m)]

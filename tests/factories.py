@@ -22,6 +22,7 @@ from app.models import (
     User,
 )
 from app.surveys.answer_rows import answer_rows, segment_question_id
+from app.surveys.service import new_submission_id
 
 PASSWORD = "correct horse battery staple"
 _submission_numbers = count(1)
@@ -287,3 +288,9 @@ def make_responses(
     for answers, n in distribution:
         for _ in range(n):
             make_response(campaign, role, answers)
+
+
+def submission_id_for(link: RespondentLink) -> str:
+    """Return a submission id as the server issues it with ``link``'s form (signed with the
+    app's secret), for a test that posts without reading it from the page first."""
+    return new_submission_id(link)

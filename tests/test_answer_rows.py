@@ -140,9 +140,11 @@ def test_store_response_sets_the_tally(school):
     campaign = _small_campaign(school)
     students = campaign.link_for("students")
     answers = {"grade": "g6", "clear": "full", "sources": ["site", "teacher"], "access": "yes"}
-    response = store_response(students, answers, new_submission_id())
+    response = store_response(students, answers, new_submission_id(students))
     teachers = campaign.link_for("teachers")
-    store_response(teachers, {"understand": "mostly", "comment": "Добре"}, new_submission_id())
+    store_response(
+        teachers, {"understand": "mostly", "comment": "Добре"}, new_submission_id(teachers)
+    )
     rows = stored_rows(campaign.id)
     assert [row[1:] for row in rows if row[0] == response.id] == [
         ("grade", "g6", True, "g6"),

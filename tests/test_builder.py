@@ -27,7 +27,6 @@ from app.surveys.definitions import (
 )
 from tests import factories
 
-SUBMISSION = "A" * 22
 CONFIRM = {"confirm": "1"}  # what the delete confirmation page posts
 
 
@@ -331,9 +330,10 @@ def test_preview_shows_the_questionnaire_as_the_respondent_sees_it(member_client
     assert 'name="viewport"' in page
 
 
-def answer(client, campaign: Campaign, role: str, answers: dict, submission: str = SUBMISSION):
+def answer(client, campaign: Campaign, role: str, answers: dict):
     token = campaign.link_for(role).token
     form = client.get(f"/s/{token}").get_data(as_text=True)
+    submission = re.search(r'name="submission_id" type="hidden" value="([^"]+)"', form).group(1)
     data = {"submission_id": submission, **answers}
     response = client.post(f"/s/{token}", data=data)
     return form, response
@@ -477,7 +477,7 @@ def test_own_questionnaires_are_refused_after_responses(member_client, campaign)
     answers = {q.key: q.options[0].key for q in link.questionnaire.questions if q.required}
     from app.surveys.service import store_response
 
-    store_response(link, answers, "B" * 22)
+    store_response(link, answers, factories.submission_id_for(link))
     member_client.post(f"{base(campaign)}/start", data={"source": "scratch"})
     assert any("вже має відповіді" in m for m in flashes(member_client))
     db.session.refresh(campaign)

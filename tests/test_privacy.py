@@ -259,9 +259,10 @@ def test_a_crash_on_a_respondent_page_logs_the_route_not_the_token(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(views, "store_response", crash)
-    token = campaign.link_for("students").token
+    link = campaign.link_for("students")
+    token = link.token
     caplog.set_level(logging.ERROR)
-    data = {"q-grade": "g6", "q-clear": "full", "submission_id": "Z" * 22}
+    data = {"q-grade": "g6", "q-clear": "full", "submission_id": factories.submission_id_for(link)}
     response = client.post(f"/s/{token}", data=data, environ_base={"REMOTE_ADDR": ADDRESS})
     assert response.status_code == 500
     assert "Traceback" not in response.get_data(as_text=True)

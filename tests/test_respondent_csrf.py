@@ -14,7 +14,9 @@ from app.models import Answer, Response
 from tests import factories
 
 CSRF_TOKEN = re.compile(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"')
-SUBMISSION_ID = re.compile(r'name="submission_id" type="hidden" value="([A-Za-z0-9_-]{22})"')
+SUBMISSION_ID = re.compile(
+    r'name="submission_id" type="hidden" value="([A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22})"'
+)
 ANSWERS = {"q-grade": "g7", "q-clear": "partly", "q-sources": ["class_teacher"]}
 STALE = "Сторінка застаріла, натисніть «Надіслати» ще раз"
 

@@ -58,7 +58,7 @@ def unreachable_app(tmp_path):
 def test_a_failed_store_keeps_every_posted_field_and_the_retry_stores_once(
     client, students, monkeypatch
 ):
-    data = {**ANSWERS, "q-access": "yes", "submission_id": "A" * 22}
+    data = {**ANSWERS, "q-access": "yes", "submission_id": factories.submission_id_for(students)}
     data["q-sources"] = ["teacher", "class_teacher"]
 
     def database_down(*args, **kwargs):
@@ -91,7 +91,8 @@ def test_text_answers_survive_the_hidden_fields_exactly(client, school, monkeypa
     campaign = factories.make_campaign(school, direction, factories.small_questionnaires(direction))
     link = campaign.link_for("teachers")
     text = 'Більше "прикладів" <b>і</b> & менше\nтестів'
-    data = {"q-understand": "full", "q-comment": text, "submission_id": "B" * 22}
+    data = {"q-understand": "full", "q-comment": text}
+    data["submission_id"] = factories.submission_id_for(link)
     monkeypatch.setattr(
         views,
         "store_response",

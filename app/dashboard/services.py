@@ -87,7 +87,8 @@ class GapItem:
 
 @dataclass(frozen=True)
 class OpenAnswers:
-    """A text question's answers (the newest ``OPEN_ANSWERS_SHOWN``) and how many there are."""
+    """A text question's answers (at most ``OPEN_ANSWERS_SHOWN``, in alphabetical order) and how
+    many there are."""
 
     role: str
     key: str
@@ -190,11 +191,28 @@ def question_changes(analysis: CampaignAnalysis) -> dict[tuple[str, str], Any]:
     return {(change.role, change.key): change for change in analysis.dynamics.questions}
 
 
-def open_answers(campaign: Campaign, limit: int = OPEN_ANSWERS_SHOWN) -> tuple[OpenAnswers, ...]:
-    """Return the campaign's open-text answers per text question (newest ``limit`` of each).
+# Ukrainian letters in the alphabet's order (code points put є, і, ї and ґ after я).
+UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+_ALPHABET_ORDER = str.maketrans(
+    {letter: chr(0xF0000 + index) for index, letter in enumerate(UKRAINIAN_ALPHABET)}
+)
 
-    For the working group only: the caller checks ``user.can_edit``. Questions of every
-    questionnaire version are merged by (role, key).
+
+def alphabetical(text: str) -> tuple[str, str]:
+    """Return a sort key that orders texts as a Ukrainian reader expects (case ignored, then
+    the text itself, so that equal keys still sort the same way on every run)."""
+    return text.casefold().translate(_ALPHABET_ORDER), text
+
+
+def open_answers(campaign: Campaign, limit: int = OPEN_ANSWERS_SHOWN) -> tuple[OpenAnswers, ...]:
+    """Return the campaign's open-text answers per text question (``limit`` of each, sorted
+    alphabetically).
+
+    Never in the order they arrived (docs/methodology.md, "Order and dates"): when there are
+    more than ``limit``, the ones shown are those of the responses with the lowest random
+    ``shuffle_key`` (a sample that does not depend on arrival), and they are shown sorted by
+    their text. For the working group only: the caller checks ``user.can_edit``. Questions of
+    every questionnaire version are merged by (role, key).
     """
     questions = db.session.execute(
         select(Response.role, Question.key, func.min(Question.number), func.min(Question.text),
@@ -215,10 +233,11 @@ def open_answers(campaign: Campaign, limit: int = OPEN_ANSWERS_SHOWN) -> tuple[O
             .join(Response, Response.id == Answer.response_id)
             .where(Answer.campaign_id == campaign.id, Response.role == role,
                    Question.key == key, Answer.text.is_not(None))
-            .order_by(Answer.id.desc())
+            .order_by(Response.shuffle_key, Response.submission_id)
             .limit(limit)
         ).all()  # fmt: skip
-        result.append(OpenAnswers(role, key, number, text, total, tuple(texts)))
+        shown = tuple(sorted(texts, key=alphabetical))
+        result.append(OpenAnswers(role, key, number, text, total, shown))
     return tuple(result)
 
 

@@ -1,8 +1,10 @@
 """Streaming reads of a campaign's responses for the exports (app/reports/exports.py).
 
-``iter_responses`` walks one role's responses in id order with one SELECT whose rows arrive in
-batches (``yield_per``: a server-side cursor on PostgreSQL), so memory stays constant whatever
-the number of responses. Rows carry no submission id and no time finer than the date.
+``iter_responses`` walks one role's responses with one SELECT whose rows arrive in batches
+(``yield_per``: a server-side cursor on PostgreSQL), so memory stays constant whatever the number
+of responses. Rows carry no submission id and no time finer than the date, and they come in the
+order of the responses' random ``shuffle_key``, never in the order they arrived: a row's number
+in an export says nothing about when it was sent (docs/methodology.md, "Order and dates").
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import String, func, select, type_coerce
@@ -25,7 +26,6 @@ from app.results.aggregate import (
     responses_per_questionnaire,
 )
 
-KYIV = ZoneInfo("Europe/Kyiv")
 BATCH = 2_000
 
 
@@ -129,31 +129,29 @@ def hidden_segments(
     return hidden
 
 
-def kyiv_date(value: datetime | str) -> date:
-    """Return the Kyiv date of a stored timestamp (a datetime, or SQLite's text; naive = UTC)."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(KYIV).date()
+def as_date(value: date | str) -> date:
+    """Return a stored date as a date (SQLite gives its ISO text, read raw below)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def iter_responses(
     campaign: Campaign, role: str, structure: ExportStructure, batch: int = BATCH
 ) -> Iterator[ExportedResponse]:
-    """Yield a role's responses in submission order, one at a time (constant memory).
+    """Yield a role's responses in ``shuffle_key`` order, one at a time (constant memory).
 
-    One SELECT of responses left-joined to their answers, ordered by response id and fetched
-    ``batch`` rows at a time; a response without answers still gives a row. Answers to a
-    question outside the campaign's questionnaires are skipped.
+    One SELECT of responses left-joined to their answers, ordered by the responses' random
+    shuffle key (then their submission id, which only two equal keys would need, and which is
+    random too) and fetched ``batch`` rows at a time; a response without answers still gives a
+    row. Answers to a question outside the campaign's questionnaires are skipped.
     """
-    # The timestamp is read raw (no per-row type processing: it repeats on every answer row) and
+    # The date is read raw (no per-row type processing: it repeats on every answer row) and
     # converted once per response; the Core connection skips the ORM's row handling.
-    submitted = type_coerce(Response.submitted_at, String)
+    submitted = type_coerce(Response.submitted_on, String)
     statement = (
         select(Response.id, submitted, Answer.question_id, Answer.option_id, Answer.text)
         .outerjoin(Answer, Answer.response_id == Response.id)
         .where(Response.campaign_id == campaign.id, Response.role == role)
-        .order_by(Response.id, Answer.id)
+        .order_by(Response.shuffle_key, Response.submission_id, Answer.id)
         .execution_options(yield_per=batch)
     )  # fmt: skip
     keys = structure.question_keys
@@ -163,12 +161,12 @@ def iter_responses(
     answers: dict[str, list[str] | str] = {}
     result = db.session.connection().execute(statement)
     rows = (row for partition in result.partitions() for row in partition)
-    for response_id, submitted_at, question_id, option_id, text in rows:
+    for response_id, day, question_id, option_id, text in rows:
         if response_id != current:
             if current is not None:
                 yield ExportedResponse(submitted_on, answers)  # type: ignore[arg-type]
             current = response_id
-            submitted_on = kyiv_date(submitted_at)
+            submitted_on = as_date(day)
             answers = {}
         if question_id is None or question_id not in keys:
             continue

@@ -12,8 +12,7 @@ import random
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -93,7 +92,6 @@ COMMENTS = {
         "Дякуємо вчителям за підтримку.",
     ),
 }
-KYIV = ZoneInfo("Europe/Kyiv")
 
 
 @dataclass(frozen=True)
@@ -199,7 +197,7 @@ def _fill(campaign: Campaign, year: DemoYear, seed: int) -> int:
                 role=link.role,
                 submission_id=f"demo-{campaign.id}-{link.role}-{number}",
                 source="demo",
-                submitted_at=_moment(rng, year),
+                submitted_on=_day(rng, year),
             )
             given = [
                 answer
@@ -215,11 +213,9 @@ def _fill(campaign: Campaign, year: DemoYear, seed: int) -> int:
     return len(responses)
 
 
-def _moment(rng: random.Random, year: DemoYear) -> datetime:
+def _day(rng: random.Random, year: DemoYear) -> date:
     days = (year.closes_on - year.opens_on).days
-    day = year.opens_on + timedelta(days=rng.randint(0, days))
-    local = datetime.combine(day, time(rng.randint(8, 20), rng.randint(0, 59)), KYIV)
-    return local.astimezone(UTC)
+    return year.opens_on + timedelta(days=rng.randint(0, days))
 
 
 def _answers(

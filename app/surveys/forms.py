@@ -9,7 +9,10 @@ what makes them valid is decided by ``app.surveys.service.check_answers`` (the s
 imports), whose errors are kept here by question key for the page to show.
 
 The form does its own CSRF check (the respondent blueprint is exempt from the global one), so a
-stale token re-renders the page with the answers kept instead of ending on an error page.
+stale token re-renders the page with the answers kept instead of ending on an error page. The
+submission id is issued signed for the form's link (``app.surveys.service.new_submission_id``);
+a post carrying one the server did not issue is refused (400) with the answers kept and a fresh
+id, so nothing is stored until the form the server gave is sent.
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ from app.surveys.service import (
     AnswerError,
     InvalidAnswers,
     check_answers,
+    is_issued_submission_id,
     is_valid_submission_id,
     new_submission_id,
+    unissued_submission_id_message,
+    unknown_names,
 )
 from app.surveys.structure import QuestionItem, QuestionnaireStructure
 
@@ -46,23 +52,35 @@ class SummaryItem:
 class RespondentForm(FlaskForm):
     """The envelope of a respondent post, and the problems found with it and its answers.
 
-    ``questions`` are the questionnaire version's; ``question_errors`` maps question keys to
-    their messages.
+    ``questions`` are the questionnaire version's and ``link_id`` the link the form is issued
+    for (its submission ids are signed for it; None for the builder's preview, which sends
+    nothing); ``question_errors`` maps question keys to their messages.
     """
 
     # A label of our own: without one WTForms translates the default label, and Flask-WTF
     # reads its translations file from disk for that on every request.
     submission_id = HiddenField(label="submission_id")
 
-    def __init__(self, *args: Any, questions: tuple[QuestionItem, ...] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        link_id: int | None = None,
+        questions: tuple[QuestionItem, ...] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.link_id = link_id
         self.questions = questions
         self.question_errors: dict[str, list[str]] = {}
         self.summary: list[SummaryItem] = []
         self.malformed = False
         self.stale = False
-        if not is_valid_submission_id(self.submission_id.data):
-            self.submission_id.data = new_submission_id()
+        self._issue_if_not(self.submission_id.data)
+
+    def _issue_if_not(self, submission_id: object) -> None:
+        """Give the form a fresh signed id unless ``submission_id`` is one issued for its link."""
+        if self.link_id is not None and not is_issued_submission_id(submission_id, self.link_id):
+            self.submission_id.data = new_submission_id(self.link_id)
 
     def errors_at(self, question: QuestionItem) -> list[str]:
         """Return the messages to show at a question (empty if none)."""
@@ -74,19 +92,22 @@ class RespondentForm(FlaskForm):
         return f"f-{question.key}"
 
     def answers(self, formdata: MultiDict[str, str]) -> dict[str, list[str]]:
-        """Return every ``q-`` field of the post as question key → posted values."""
+        """Return the post's answer fields (``q-`` and a question of the questionnaire) as
+        question key → posted values; other fields are :meth:`check_envelope`'s business."""
+        keys = {question.key for question in self.questions}
         return {
-            name.removeprefix(FIELD_PREFIX): formdata.getlist(name)
+            key: formdata.getlist(name)
             for name in formdata
-            if name.startswith(FIELD_PREFIX)
+            if name.startswith(FIELD_PREFIX) and (key := name.removeprefix(FIELD_PREFIX)) in keys
         }
 
     def check_envelope(self, formdata: MultiDict[str, str]) -> bool:
         """Check everything but the answers: CSRF, the submission id, unknown fields.
 
         Returns True when the answers may be stored. A stale CSRF token sets ``stale``; the
-        other problems set ``malformed``. A bad submission id is replaced by a fresh one so
-        the re-rendered form can be sent again.
+        other problems set ``malformed``. A bad or unissued submission id is replaced by a
+        fresh one so the re-rendered form can be sent again. Unknown fields (neither the
+        envelope nor a question of the questionnaire) are reported in one line.
         """
         super().validate()  # only the CSRF token has validators
         if self.meta.csrf and self.csrf_token.errors:
@@ -100,13 +121,13 @@ class RespondentForm(FlaskForm):
             self.add_errors(
                 [AnswerError(None, _("Форма пошкоджена: натисніть «Надіслати» ще раз."), True)],
             )
-        unknown = [
-            name
-            for name in formdata
-            if name not in SERVICE_FIELDS and not name.startswith(FIELD_PREFIX)
-        ]
+        elif self.link_id is None or not is_issued_submission_id(posted_ids[0], self.link_id):
+            self.add_errors([AnswerError(None, unissued_submission_id_message(), True)])
+        keys = {FIELD_PREFIX + question.key for question in self.questions} | SERVICE_FIELDS
+        unknown = [name for name in formdata if name not in keys]
         if unknown:
-            self.add_errors([AnswerError(None, _("Форма містить невідомі поля."), True)])
+            message = _("Форма містить невідомі поля: %(names)s.", names=unknown_names(unknown))
+            self.add_errors([AnswerError(None, message, True)])
         return not (self.stale or self.malformed)
 
     def check_answers(
@@ -126,7 +147,7 @@ class RespondentForm(FlaskForm):
             question = by_key.get(error.question_key or "")
             if question is None:
                 # Nothing was stored: a fresh id can do no harm and unblocks a conflicting one.
-                self.submission_id.data = new_submission_id()
+                self._issue_if_not(None)
                 self.summary.append(SummaryItem(error.message, None))
                 continue
             self.question_errors.setdefault(question.key, []).append(error.message)

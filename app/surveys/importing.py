@@ -42,7 +42,6 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -59,6 +58,7 @@ from app.models import (
     Questionnaire,
     RespondentLink,
     Response,
+    kyiv_today,
 )
 from app.surveys.answer_rows import answer_rows as shared_answer_rows
 from app.surveys.answer_rows import segment_question_id
@@ -799,7 +799,7 @@ def _insert_batch(
     fresh = [(sid, answers) for sid, answers in batch if sid not in existing]
     if not fresh:
         return 0
-    now = datetime.now(UTC)
+    today = kyiv_today()
     inserted = db.session.execute(
         insert(Response.__table__).returning(Response.__table__.c.id, sort_by_parameter_order=True),
         [
@@ -809,7 +809,7 @@ def _insert_batch(
                 "role": link.role,
                 "submission_id": submission_id,
                 "source": SOURCE,
-                "submitted_at": now,
+                "submitted_on": today,
                 "import_batch_id": import_batch_id,
             }
             for submission_id, _answers in fresh

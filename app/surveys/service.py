@@ -4,22 +4,27 @@ A response is one ``Response`` row and one ``Answer`` row per ticked option (or 
 in one transaction: one INSERT for the response and one INSERT executed for all its answer
 rows at once (SQL expressions, not ORM objects: a whole class submits in the same minutes).
 ``submission_id`` is the idempotency key issued with the form: posting it twice (a double tap,
-a retry on a flaky connection) stores one response.
+a retry on a flaky connection, Back and «Надіслати» again) stores one response. The form issues
+it signed (:func:`new_submission_id`: a random nonce and an HMAC of it with the app's secret,
+bound to the link), and a web post whose id the server did not issue is refused, so a client
+cannot store a second response by making up a second id.
 
 Nothing identifying the respondent (IP address, user agent, cookie) is accepted or stored here.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_babel import gettext
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -34,12 +39,11 @@ from app.models import (
     QuestionType,
     RespondentLink,
     Response,
+    kyiv_today,
 )
 from app.surveys.answer_rows import answer_rows, segment_question_id
 from app.surveys.structure import OptionItem, QuestionItem, QuestionnaireStructure
 from app.text_safety import printable
-
-KYIV = ZoneInfo("Europe/Kyiv")
 
 
 def _(message: str, **variables: object) -> str:
@@ -55,10 +59,13 @@ def _(message: str, **variables: object) -> str:
 
 DEFAULT_MAX_TEXT_LENGTH = 5000
 
-# What the form issues (``secrets.token_urlsafe(16)``: 22 URL-safe characters); imports may use
-# longer derived keys, up to the column's 80 characters, from the same alphabet plus ".:".
-WEB_SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+# What the form issues (:func:`new_submission_id`): a nonce of 128 bits and its 128-bit HMAC, each
+# as 22 URL-safe characters, joined by a dot. Imports may use longer derived keys, up to the
+# column's 80 characters, from the same alphabet plus ".:".
+WEB_SUBMISSION_ID = re.compile(r"([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})")
 ANY_SUBMISSION_ID = re.compile(r"[A-Za-z0-9_.:-]{8,80}")
+#: Separates the signatures of submission ids from every other use of the app's secret.
+SUBMISSION_ID_PURPOSE = b"anketa submission id v1"
 
 RespondentStatus = Literal["open", "not_yet_open", "closed", "not_ready"]
 AnswerValue = Sequence[str] | str
@@ -67,26 +74,50 @@ AnswerValue = Sequence[str] | str
 QuestionnaireLike = Questionnaire | QuestionnaireStructure
 
 
-def new_submission_id() -> str:
-    """Return a fresh idempotency key for one rendering of a respondent form (128 bits)."""
-    return secrets.token_urlsafe(16)
+def _signature(link_id: int, nonce: str) -> str:
+    """Return the 22-character HMAC-SHA256 (truncated to 128 bits) of ``nonce`` for a link,
+    keyed with the app's SECRET_KEY. Needs an app context."""
+    secret = current_app.config["SECRET_KEY"]
+    key = secret.encode() if isinstance(secret, str) else bytes(secret)
+    message = b"%s\x00%d\x00%s" % (SUBMISSION_ID_PURPOSE, link_id, nonce.encode())
+    digest = hmac.new(key, message, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def new_submission_id(link: RespondentLink | int) -> str:
+    """Return a fresh idempotency key for one rendering of a link's form: a random nonce
+    (128 bits) and its signature for the link (``<nonce>.<signature>``, 45 characters).
+
+    ``link`` is the link or its id. Needs an app context (the signature uses SECRET_KEY).
+    """
+    link_id = link if isinstance(link, int) else link.id
+    nonce = secrets.token_urlsafe(16)
+    return f"{nonce}.{_signature(link_id, nonce)}"
+
+
+def is_issued_submission_id(value: object, link: RespondentLink | int) -> bool:
+    """Return True if ``value`` is a submission id that :func:`new_submission_id` issued for
+    this link (the signature compared in constant time). Needs an app context."""
+    if not isinstance(value, str):
+        return False
+    match = WEB_SUBMISSION_ID.fullmatch(value)
+    if match is None:
+        return False
+    link_id = link if isinstance(link, int) else link.id
+    return hmac.compare_digest(match.group(2), _signature(link_id, match.group(1)))
 
 
 def is_valid_submission_id(value: object, source: str = "web") -> bool:
     """Return True if ``value`` has the shape of a submission id for this source.
 
-    Web forms must carry exactly what ``new_submission_id`` issues; other sources (imports)
-    may use any key of 8–80 characters from ``[A-Za-z0-9_.:-]``.
+    Web forms must carry the shape ``new_submission_id`` issues (whether the server issued it
+    is :func:`is_issued_submission_id`'s question); other sources (imports) may use any key of
+    8–80 characters from ``[A-Za-z0-9_.:-]``.
     """
     if not isinstance(value, str):
         return False
     pattern = WEB_SUBMISSION_ID if source == "web" else ANY_SUBMISSION_ID
     return pattern.fullmatch(value) is not None
-
-
-def kyiv_today(now: datetime | None = None) -> date:
-    """Return today's date in Kyiv (campaign dates are school-local calendar dates)."""
-    return (now or datetime.now(KYIV)).astimezone(KYIV).date()
 
 
 def respondent_status(
@@ -109,6 +140,14 @@ def respondent_status(
     if campaign.closes_on is not None and today > campaign.closes_on:
         return "closed"
     return "open"
+
+
+def unissued_submission_id_message() -> str:
+    """Return the message for a web post whose submission id the server did not issue."""
+    return _(
+        "Цю форму видав не цей сервер або її змінено, тому відповіді не збережено. "
+        "Натисніть «Надіслати» ще раз."
+    )
 
 
 @dataclass(frozen=True)
@@ -215,6 +254,22 @@ def _check_question(
     return [CheckedAnswer(question, option=option) for option in chosen], None
 
 
+#: How many unknown names a message quotes (the rest are counted): one line, however many.
+NAMES_QUOTED = 3
+NAME_QUOTED_LENGTH = 40
+
+
+def unknown_names(names: Sequence[str]) -> str:
+    """Return names for a one-line message: the first ``NAMES_QUOTED``, each in «» and cut at
+    ``NAME_QUOTED_LENGTH`` characters, then «і ще N» for the rest."""
+    quoted = ", ".join(
+        f"«{name[:NAME_QUOTED_LENGTH]}{'…' if len(name) > NAME_QUOTED_LENGTH else ''}»"
+        for name in names[:NAMES_QUOTED]
+    )
+    rest = len(names) - NAMES_QUOTED
+    return _("%(names)s і ще %(count)d", names=quoted, count=rest) if rest > 0 else quoted
+
+
 def check_answers(
     questionnaire: QuestionnaireLike,
     answers: Mapping[str, AnswerValue],
@@ -230,11 +285,14 @@ def check_answers(
     ``max_text_length`` characters (all malformed), and missing required answers.
     """
     questions = {question.key: question for question in questionnaire.questions}
-    errors: list[AnswerError] = [
-        AnswerError(None, _("Анкета не містить питання «%(key)s».", key=key), True)
-        for key in answers
-        if key not in questions
-    ]
+    errors: list[AnswerError] = []
+    unknown = [key for key in answers if key not in questions]
+    if len(unknown) == 1:
+        message = _("Анкета не містить питання «%(key)s».", key=unknown[0])
+        errors.append(AnswerError(None, message, True))
+    elif unknown:
+        message = _("Анкета не містить питань %(keys)s.", keys=unknown_names(unknown))
+        errors.append(AnswerError(None, message, True))
     rows: list[CheckedAnswer] = []
     for question in questionnaire.questions:
         values = _as_values(answers.get(question.key, []))
@@ -291,11 +349,17 @@ def store_response(
     ``questionnaire`` is the link's version as a cached structure (the respondent page has it);
     without it the link's ORM questionnaire is read.
 
-    Raises ``InvalidAnswers`` (bad answers, a malformed submission id or one that belongs to
-    another link; nothing stored) and ``CampaignNotOpen``.
+    A web response (``source="web"``) must carry an id the server issued for this link
+    (:func:`is_issued_submission_id`); other sources any well-formed key. The response is dated
+    ``today`` (Kyiv), or today's date in Kyiv: no time of day is stored.
+
+    Raises ``InvalidAnswers`` (bad answers, a malformed or unissued submission id or one that
+    belongs to another link; nothing stored) and ``CampaignNotOpen``.
     """
     if not is_valid_submission_id(submission_id, source):
         raise InvalidAnswers([AnswerError(None, _("Недійсний ідентифікатор відповіді."), True)])
+    if source == "web" and not is_issued_submission_id(submission_id, link.id):
+        raise InvalidAnswers([AnswerError(None, unissued_submission_id_message(), True)])
     existing = _existing_for(link, submission_id)
     if existing is not None:
         return existing
@@ -319,6 +383,7 @@ def store_response(
                 "role": link.role,
                 "submission_id": submission_id,
                 "source": source,
+                "submitted_on": today or kyiv_today(),
             },
         ).scalar_one()
         answer_values = [

@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup
@@ -69,6 +70,15 @@ class QuestionnaireStructure:
     id: int
     questions: tuple[QuestionItem, ...]
     version: tuple[str, int] | None = None
+
+    @cached_property
+    def max_answer_fields(self) -> int:
+        """Return how many answer fields a browser can send for this version: one per option
+        of a multiple-choice question, one per other question (a radio group, a textarea)."""
+        return sum(
+            len(question.options) if question.type == "multiple" else 1
+            for question in self.questions
+        )
 
 
 def question_stamp(questionnaire_id: ColumnElement[Any] | int) -> ColumnElement[Any]:

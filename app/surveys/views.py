@@ -1,8 +1,16 @@
 """Respondent pages: /s/<token> (the whole questionnaire as one form) and /s/<token>/thanks.
 
-Anonymous by design: nothing here reads, logs or stores the IP address, user agent or any
-cookie of the respondent. A campaign that is not open answers a polite page: 200 on GET,
-409 Conflict on POST (the state of the campaign, not the person, refuses the answers).
+Anonymous by design: nothing here reads, logs or stores the IP address or user agent of the
+respondent. The one cookie is a flag without an identifier: after a stored response the browser
+keeps ``anketa_sent=1`` for that link only (``Path=/s/<token>``), and the form then first says
+«Ви вже надіслали відповіді з цього пристрою» with a deliberate «Надіслати ще одну» (a shared
+classroom computer is legitimate); nothing about it reaches the database. A campaign that is
+not open answers a polite page: 200 on GET and HEAD, 409 Conflict on POST (the state of the
+campaign, not the person, refuses the answers).
+
+A post is refused before its fields are parsed when it has more of them than the
+questionnaire's form can send (413, a short page): a body of 200,000 made-up fields costs one
+count of its «&» separators, not a page with a message per field.
 
 When the database does not answer (restarting, overloaded, unreachable) the student gets a
 503 page in the questionnaire's style; after a POST it carries every posted field (answers,
@@ -22,11 +30,13 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response as HttpResponse
 
 from app.errors import DATABASE_UNAVAILABLE
 from app.extensions import csrf, db
 from app.models import Campaign, RespondentLink
-from app.surveys.forms import RespondentForm
+from app.surveys.forms import SERVICE_FIELDS, RespondentForm
 from app.surveys.service import (
     CampaignNotOpen,
     InvalidAnswers,
@@ -44,6 +54,12 @@ csrf.exempt(bp)
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 RETRY_AFTER_SECONDS = 30
 NO_ANSWERS: MultiDict[str, str] = MultiDict()
+READING = frozenset({"GET", "HEAD"})
+#: The flag a browser keeps, per link, after it sent a response (no identifier: its value is 1).
+SENT_COOKIE = "anketa_sent"
+SENT_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps one: past a school year
+#: Fields a post may have beyond the answers and the envelope (stray empty pairs of «&&»).
+SPARE_FIELDS = 8
 
 
 def _questionnaires() -> QuestionnaireCache:
@@ -84,7 +100,7 @@ def _link_or_404(token: str) -> tuple[RespondentLink, QuestionnaireStructure]:
     """Return the link and its questionnaire's questions, these from the per-process cache
     (this is the hot path when a whole school answers in the same lesson)."""
     params = _token_or_404(token)
-    if request.method == "GET":
+    if request.method in READING:
         _reads_only()
     row = db.session.execute(LINK_AND_STAMP_BY_TOKEN, params).first()
     if row is None:
@@ -125,17 +141,62 @@ def _form_page(
     return page, code
 
 
+def _field_limit(questionnaire: QuestionnaireStructure) -> int:
+    """Return the most fields a post of this questionnaire's form may carry."""
+    return questionnaire.max_answer_fields + len(SERVICE_FIELDS) + SPARE_FIELDS
+
+
+def _too_many_fields(limit: int) -> bool:
+    """Return True if the post has more than ``limit`` fields, counted before parsing them: the
+    «&» separators of a URL-encoded body (read once, within MAX_CONTENT_LENGTH, and kept for
+    the parser); a multipart body is counted by Werkzeug's own ``max_form_parts``."""
+    request.max_form_parts = limit
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return False
+    return request.get_data(cache=True).count(b"&") + 1 > limit
+
+
+def _refused(limit: int) -> tuple[str, int]:
+    """The short page for a post that no form of this questionnaire can produce."""
+    return render_template("respondent/refused.html", limit=limit), 413
+
+
 @bp.route("/<token>", methods=["GET", "POST"])
 def entry(token: str) -> Any:
     link, questionnaire = _link_or_404(token)
     has_questions = bool(questionnaire.questions)
     status = respondent_status(link, kyiv_today(), has_questions=has_questions)
-    if request.method == "GET" and status != "open":
+    reading = request.method in READING
+    if reading and status != "open":
         return _not_open(link, status, 200)
-    form = RespondentForm(questions=questionnaire.questions)
-    if request.method == "GET":
+    if reading and request.cookies.get(SENT_COOKIE) == "1" and "again" not in request.args:
+        return render_template("respondent/already_sent.html", link=link)
+    limit = _field_limit(questionnaire)
+    if not reading and _too_many_fields(limit):
+        return _refused(limit)
+    try:
+        form = RespondentForm(questions=questionnaire.questions, link_id=link.id)
+    except RequestEntityTooLarge:  # a multipart post over max_form_parts
+        return _refused(limit)
+    if reading:
         return _form_page(link, questionnaire, form)
     return _submit(link, questionnaire, form, status)
+
+
+def _sent(token: str) -> HttpResponse:
+    """Redirect to the thanks page and have the browser remember, for this link only, that it
+    sent a response (a flag, no identifier)."""
+    response = redirect(url_for(".thanks", token=token), 303)
+    response.set_cookie(
+        SENT_COOKIE,
+        "1",
+        max_age=SENT_COOKIE_MAX_AGE,
+        path=url_for(".entry", token=token),
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _submit(
@@ -159,7 +220,7 @@ def _submit(
         else:
             # The token from the URL, not ``link.token``: the commit expired the link, and
             # reading it back would cost a query.
-            return redirect(url_for(".thanks", token=request.view_args["token"]), 303)
+            return _sent(request.view_args["token"])
     elif status != "open":
         return _not_open(link, status, 409)
     else:

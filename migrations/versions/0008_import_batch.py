@@ -1,7 +1,7 @@
 """import_batch: every import of responses, attributed; response.import_batch_id
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 
 A working-group member could add rows through the CSV import and read a real respondent's
 answer off a small cell (issue 11, "Padding"). Each import is now one ``import_batch`` row
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

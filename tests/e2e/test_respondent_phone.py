@@ -146,3 +146,29 @@ def test_a_forgotten_question_is_pointed_out_and_nothing_is_lost(
     phone.wait_for_url(f"{live_server}/s/{link.token}/thanks")
     expected.add((forgotten.key, forgotten.options[0].key, None))
     assert stored_rows() == expected
+
+
+def test_back_after_sending_says_so_and_stores_one_response(live_server, phone, students_link):
+    """Send, press Back: the page says it was sent from this device; «Надіслати ще одну» is a
+    deliberate second response (a shared classroom computer)."""
+    link = students_link
+    questions = list(link.questionnaire.questions)
+    phone.goto(f"{live_server}/s/{link.token}")
+    answer_every_question(phone, questions)
+    phone.get_by_role("button", name="Надіслати").tap()
+    phone.wait_for_url(f"{live_server}/s/{link.token}/thanks")
+
+    phone.go_back()
+
+    assert "Ви вже надіслали відповіді з цього пристрою." in phone.locator("main").inner_text()
+    assert phone.locator('input[name="submission_id"]').count() == 0
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Response)).all()) == 1
+
+    phone.get_by_role("button", name="Надіслати ще одну").tap()
+    phone.wait_for_url(f"{live_server}/s/{link.token}?again=1")
+    answer_every_question(phone, questions)
+    phone.get_by_role("button", name="Надіслати").tap()
+    phone.wait_for_url(f"{live_server}/s/{link.token}/thanks")
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Response)).all()) == 2
