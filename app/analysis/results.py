@@ -163,9 +163,10 @@ class OptionResult:
 class SegmentCell:
     """One group of a segment breakdown (e.g. the students of grade 7).
 
-    A suppressed cell (fewer respondents than the privacy threshold, or hidden so that another
-    hidden cell cannot be recovered from the total) shows nothing: ``respondents`` is None,
-    ``options`` is empty and ``reason`` says why ("small_group" or "complementary").
+    A suppressed cell (fewer respondents than the privacy threshold, in all or from one source,
+    or hidden so that the other hidden cells cannot be recovered from the total) shows nothing:
+    ``respondents`` is None, ``options`` is empty and ``reason`` says why ("small_group",
+    "mixed_sources" or "complementary").
     """
 
     segment_key: str
