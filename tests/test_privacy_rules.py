@@ -45,10 +45,12 @@ QUESTIONS = (T7, S1, S2)
 def consistent_answers(
     students: Sequence[tuple[str, str | None]],
     published: Mapping[str, object],
+    keys: Sequence[str] = KEYS,
 ) -> list[set[str]]:
     """Return, for each student (grade, answer if the attacker knows it else None), the set of
-    answers they can have in some assignment that reproduces every published number of the
-    question (``published`` is the question's JSON: option counts, shown segment cells)."""
+    answers (among ``keys``) they can have in some assignment that reproduces every published
+    number of the question (``published`` is the question's JSON: its option counts unless
+    hidden, the counts of its shown segment cells)."""
     unknown = [i for i, (_grade, answer) in enumerate(students) if answer is None]
     total = None if published["hidden"] else {o["id"]: o["count"] for o in published["options"]}
     cells = {}
@@ -56,7 +58,7 @@ def consistent_answers(
         if not cell["suppressed"]:
             cells[cell["segment"]] = {o["id"]: o["count"] for o in cell["options"]}
     possible: list[set[str]] = [set() for _ in students]
-    for guess in product(KEYS, repeat=len(unknown)):
+    for guess in product(keys, repeat=len(unknown)):
         answers = [answer for _grade, answer in students]
         for i, value in zip(unknown, guess, strict=True):
             answers[i] = value
