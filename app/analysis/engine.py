@@ -242,6 +242,10 @@ def privacy_reason(parts: int | Sequence[int], min_group_size: int) -> str | Non
     return None
 
 
+def _part(parts: tuple[int, ...], source: int) -> int:
+    return parts[source] if source < len(parts) else 0
+
+
 def hidden_groups(sizes: Mapping[str, int | Sequence[int]], min_group_size: int) -> dict[str, str]:
     """Return the groups to hide among ``sizes`` ({group: respondents, or respondents per source
     as from :func:`source_parts`}, in display order; empty groups are ignored), each with its
@@ -263,16 +267,16 @@ def hidden_groups(sizes: Mapping[str, int | Sequence[int]], min_group_size: int)
     width = max((len(parts[k]) for k in keys), default=0)
     while True:
         short = [
-            s
-            for s in range(width)
-            if 0 < sum(parts[k][s] for k in hidden if s < len(parts[k])) < min_group_size
+            s for s in range(width) if 0 < sum(_part(parts[k], s) for k in hidden) < min_group_size
         ]
-        candidates = [
-            k
-            for s in short[:1]
-            for k in keys
-            if k not in hidden and s < len(parts[k]) and parts[k][s] > 0
-        ]
+        candidates = next(
+            (
+                found
+                for s in short
+                if (found := [k for k in keys if k not in hidden and _part(parts[k], s) > 0])
+            ),
+            [],
+        )
         if not candidates:
             return hidden
         smallest = min(candidates, key=lambda k: (sum(parts[k]), keys.index(k)))
