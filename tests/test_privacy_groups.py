@@ -137,6 +137,26 @@ def test_one_parent_agrees_in_the_report(member_client, school):
     assert f"Батьки — 1: {NOTE}, тож їхні відповіді в довідці не наведено." in text
 
 
+def test_six_one_one_through_the_api(member_client, school):
+    """6 students in grade 5, 1 in grade 6, 1 in grade 7: no grade is shown, and nothing the
+    API publishes pins down either hidden student's answer."""
+    direction = factories.make_direction()
+    campaign = factories.make_campaign(school, direction, factories.small_questionnaires(direction))
+    students = REAL[:6] + [("g6", "none"), ("g7", "none")]
+    for grade, answer in students:
+        factories.make_response(campaign, "students", {"grade": grade, "clear": answer},
+                                source="web")  # fmt: skip
+    document = member_client.get(f"/api/v1/campaigns/{campaign.id}/results").json
+    clear = next(q for q in document["questions"] if q["id"] == "clear")
+    assert clear["answered"] == 8 and clear["hidden"] is None
+    assert [(c["segment"], c["reason"]) for c in clear["segment_breakdown"]["cells"]] == [
+        ("g5", "complementary"), ("g6", "small_group"), ("g7", "small_group")
+    ]  # fmt: skip
+    possible = consistent_answers([(g, None) for g, _a in students], clear,
+                                  ("full", "mostly", "partly", "none"))  # fmt: skip
+    assert all(len(answers) >= 2 for answers in possible), possible
+
+
 # --- padding: imported rows in a grade ---------------------------------------------------------
 
 REAL = [("g5", a) for a in ("full", "full", "mostly", "mostly", "partly", "none")]
