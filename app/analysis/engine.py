@@ -109,7 +109,7 @@ class CampaignCounts:
     #: (imports), or None when there are none: the privacy rule counts each source apart.
     imported: CampaignCounts | None = None
 
-    def sources(self) -> CampaignCounts:
+    def imported_part(self) -> CampaignCounts:
         """Return the imported part of these counts (empty counts when there is none)."""
         return self.imported or CampaignCounts(respondents={}, questions={})
 
@@ -623,7 +623,7 @@ def hidden_roles_of(counts: CampaignCounts, min_group_size: int) -> dict[str, st
     """Return {role: reason} of the roles whose answers may not be published at all: fewer
     respondents than ``min_group_size``, or a source (form, import) with 1 to
     ``min_group_size`` − 1 of them (:func:`privacy_reason`). Their count is still published."""
-    imported = counts.sources().respondents
+    imported = counts.imported_part().respondents
     hidden = {}
     for role, n in counts.respondents.items():
         reason = privacy_reason(source_parts(n, imported.get(role, 0)), min_group_size)
@@ -670,7 +670,7 @@ def analyze(
         key=lambda q: ROLES.index(q.role) if q.role in ROLES else len(ROLES),
     )
     segment_of_role = segment_questions(ordered)
-    imported = counts.sources()
+    imported = counts.imported_part()
     hidden_roles = hidden_roles_of(counts, thresholds.min_group_size)
 
     computed: list[tuple[QuestionDef, _Distribution]] = []
