@@ -272,7 +272,7 @@ def measure(database_url: str, campaign_id: int) -> dict:
                         aggregate._tune_connection(),
                         aggregate.answer_counts(campaign_id),
                     ),
-                    "responses_s": lambda: aggregate.responses_per_questionnaire(campaign()),
+                    "responses_s": lambda: aggregate.responses_by_source(campaign()),
                 }
             ),
             "plan": answer_query_plan(campaign_id),

@@ -207,6 +207,7 @@ def test_a_large_difference_without_significance_is_not_key():
                 "parents:p5": QuestionCounts(3, {"full": 1, "none": 2}),
             }
         ),
+        min_group_size=3,  # the floor: 3 answers each may be compared
     )
     gap = next(g for g in analysis.gaps if (g.role_a, g.role_b) == ("teachers", "parents"))
     assert gap.difference_pp == pytest.approx(33.3)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Answer, Campaign, Option, Question, Questionnaire, Response
+from app.results.aggregate import load_campaign
 from app.results.service import analyze_campaign
 from app.surveys.answer_rows import (
     NO_SEGMENT,
@@ -187,9 +188,11 @@ def test_csv_import_sets_the_tally(school):
         ("clear", "mostly", True, "g5"),
         ("sources", "site", True, "g5"),
     ]
-    analysis = analyze_campaign(campaign)
-    assert analysis.question("students", "sources").answered == 2
-    assert [o.count for o in analysis.question("students", "sources").options] == [1, 1, 2]
+    # The counts the analysis starts from (3 students are too few for it to publish them).
+    _structure, counts = load_campaign(campaign)
+    sources = counts.questions[("students", "sources")]
+    assert sources.answered == 2
+    assert dict(sources.options) == {"teacher": 1, "site": 2, "class_teacher": 1}
     assert check_derived_columns(campaign.id) == 12
 
 

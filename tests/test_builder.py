@@ -17,7 +17,6 @@ from sqlalchemy import select
 from app.builder import service
 from app.extensions import db
 from app.models import Campaign, Direction, Questionnaire, QuestionnaireChange, Response
-from app.results.service import analyze_campaign
 from app.staff.services import create_campaign
 from app.surveys.definitions import (
     content_hash,
@@ -26,6 +25,7 @@ from app.surveys.definitions import (
     parse_role_text,
 )
 from tests import factories
+from tests.counting import counted
 
 CONFIRM = {"confirm": "1"}  # what the delete confirmation page posts
 
@@ -372,7 +372,7 @@ def test_answer_it_then_edit_makes_version_2_and_old_response_stays_on_version_1
     assert version_1.questions[0].text == "Я розумію, що таке критерії оцінювання."
     # The campaign keeps collecting on version 1 (it has responses), and reports against it.
     assert campaign.link_for("teachers").questionnaire_id == version_1.id
-    result = analyze_campaign(campaign).question("teachers", "t1")
+    result = counted(campaign).question("teachers", "t1")
     assert (result.text, result.answered) == ("Я розумію, що таке критерії оцінювання.", 1)
     assert result.option("mostly").count == 1
     # A second edit changes version 2 in place: no responses there yet.

@@ -239,11 +239,11 @@ def test_small_grades_are_hidden_in_the_responses(member_client, school):
         == expected_table(campaign, "students", frozenset({"5 клас", "6 клас"}))[1:]
     )
 
-    # The results page hides g6 too (and the one-student «Не вказано» cell, which lets it show
-    # g5); the export writes no grade for that student, so it needs g5 hidden instead.
+    # The results page hides g6 and the one-student «Не вказано» cell; together they hold 3,
+    # which the total minus the shown grades would give away: g5 goes too.
     cells = analyze_campaign(campaign).question("students", "clear").segment_breakdown.cells
-    assert {cell.segment_key: cell.suppressed for cell in cells} == {
-        "g5": False, "g6": True, "g7": False, "": True
+    assert {cell.segment_key: cell.reason for cell in cells} == {
+        "g5": "complementary", "g6": "small_group", "g7": None, "": "small_group"
     }  # fmt: skip
 
     workbook = load_workbook(io.BytesIO(
@@ -310,9 +310,12 @@ def test_tables_xlsx(director_client, campaign):
     ]
     gaps = list(workbook["Розбіжності"].iter_rows(values_only=True))
     assert gaps[0][:4] == ("Конструкт", "Питання", "Група 1", "Група 2")
-    assert {(row[0], row[2], row[3]) for row in gaps[1:]} >= {
-        ("criteria_understanding", "teachers", "students")
-    }
+    # 4 students: a count and the words, no figures and no gap with them.
+    assert not [row for row in gaps[1:] if "students" in row[2:4]]
+    students = list(workbook["Учні"].iter_rows(values_only=True))
+    assert students[1] == (None, "Респонденти", "замало відповідей для аналізу (менше 5)", 4,
+                           None, None, None)  # fmt: skip
+    assert all(row[4] is None and row[6] is None for row in students[1:])
 
 
 def test_tables_xlsx_match_the_analysis_on_the_seed(member_client, school):

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Answer, Response
-from app.results.service import analyze_campaign
 from app.surveys import importing
 from app.surveys.importing import CsvImportError, ImportPlan, analyze_csv, import_csv
 from tests import factories
+from tests.counting import counted
 
 SOURCES = "Інформацію про критерії оцінювання я отримую…"
 CLEAR = "Оцінювання моїх навчальних досягнень містить зрозумілі для мене вимоги."
@@ -81,7 +81,7 @@ def test_google_forms_export_imports_with_counts_and_percentages(campaign):
     result = import_csv(data, campaign.link_for("students"))
     assert (result.role, result.imported, result.skipped, result.rows) == ("students", 4, 0, 4)
     assert campaign.response_counts() == {"teachers": 0, "students": 4, "parents": 0}
-    analysis = analyze_campaign(campaign)
+    analysis = counted(campaign)
     clear = analysis.question("students", "clear")
     assert [o.percent for o in clear.options] == [25.0, 25.0, 25.0, 25.0]
     assert clear.positive_share == 50.0
@@ -126,7 +126,7 @@ def test_encodings_delimiters_and_localised_timestamp_headers(
     assert analysis.mapping() == {1: "grade", 2: "clear", 3: "sources", 4: "access"}
     assert analysis.ready and analysis.rows == 4
     assert import_csv(data, campaign.link_for("students")).imported == 4
-    sources = analyze_campaign(campaign).question("students", "sources")
+    sources = counted(campaign).question("students", "sources")
     assert sources.option("site").count == 2
 
 
@@ -177,9 +177,9 @@ def test_unknown_answer_is_listed_and_nothing_is_stored(campaign):
         import_csv(data, link, plan)
     plan.answers[("sources", "від бабусі")] = "class_teacher"
     assert import_csv(data, link, plan).imported == 4
-    clear = analyze_campaign(campaign).question("students", "clear")
+    clear = counted(campaign).question("students", "clear")
     assert [o.count for o in clear.options] == [1, 2, 1, 0]
-    sources = analyze_campaign(campaign).question("students", "sources")
+    sources = counted(campaign).question("students", "sources")
     assert sources.option("class_teacher").count == 2
 
 
@@ -190,7 +190,7 @@ def test_skip_unknown_drops_only_the_unknown_answers(campaign):
         csv_bytes([HEADER, *rows]), campaign.link_for("students"), ImportPlan(skip_unknown=True)
     )
     assert result.imported == 4
-    assert analyze_campaign(campaign).question("students", "sources").option("teacher").count == 2
+    assert counted(campaign).question("students", "sources").option("teacher").count == 2
 
 
 def test_reimporting_the_same_file_stores_nothing_twice(campaign):
@@ -260,7 +260,7 @@ def test_generic_csv_with_question_ids(campaign):
     assert analysis.kind == "generic"
     assert analysis.mapping() == {0: "understand", 1: "comment"}
     assert import_csv(csv_bytes(rows, delimiter=";"), link).imported == 3
-    understand = analyze_campaign(campaign).question("teachers", "understand")
+    understand = counted(campaign).question("teachers", "understand")
     assert [o.count for o in understand.options] == [1, 2, 0, 0]
     texts = db.session.scalars(select(Answer.text).where(Answer.text.is_not(None))).all()
     assert texts == ["Більше прикладів"]
@@ -275,7 +275,7 @@ def test_column_plan_overrides_the_proposal(campaign):
     analysis = analyze_csv(csv_bytes([header, *ROWS]), link, plan)
     assert analysis.mapping() == {1: "grade", 2: "clear", 3: "sources"}
     assert import_csv(csv_bytes([header, *ROWS]), link, plan).imported == 4
-    assert analyze_campaign(campaign).question("students", "access").answered == 0
+    assert counted(campaign).question("students", "access").answered == 0
     with pytest.raises(CsvImportError, match="два стовпці"):
         analyze_csv(csv_bytes([header, *ROWS]), link, ImportPlan(columns={1: "clear"}))
 
@@ -322,7 +322,7 @@ def test_the_bundled_parents_questionnaire_splits_options_with_commas(app, schoo
     db.session.commit()
     result = import_csv(csv_bytes([header, *rows], encoding="cp1251"), link)
     assert result.imported == 2
-    p4 = analyze_campaign(campaign).question("parents", "p4")
+    p4 = counted(campaign).question("parents", "p4")
     assert (p4.option("site").count, p4.option("child").count, p4.option("diary").count) == (
         2,
         1,

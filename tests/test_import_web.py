@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Response
-from app.results.service import analyze_campaign
 from tests import factories
+from tests.counting import counted
 from tests.test_import import CLEAR, HEADER, ROWS, csv_bytes, make_import_campaign
 
 
@@ -77,7 +77,7 @@ def test_upload_confirm_import_and_result(member_client, campaign, app):
     counts = dict(re.findall(r'data-role="(\w+)"><th scope="row">[^<]+</th><td class="num">(\d+)',
                              result))  # fmt: skip
     assert counts == {"teachers": "0", "students": "4", "parents": "0"}
-    assert analyze_campaign(campaign).question("students", "clear").positive_share == 50.0
+    assert counted(campaign).question("students", "clear").positive_share == 50.0
     assert list(Path(app.config["ANKETA_IMPORT_DIR"]).iterdir()) == []
     assert member_client.get(url).status_code == 302  # the upload is gone
 
@@ -116,7 +116,7 @@ def test_unknown_answers_are_shown_and_must_be_mapped_or_the_import_stopped(
     )  # fmt: skip
     assert done.status_code == 303
     assert stored() == 4
-    clear = analyze_campaign(campaign).question("students", "clear")
+    clear = counted(campaign).question("students", "clear")
     assert [o.count for o in clear.options] == [1, 1, 1, 1]
 
 
@@ -131,7 +131,7 @@ def test_the_user_fixes_a_column_mapping(member_client, campaign):
               "column-3": "sources", "column-4": ""},
     )  # fmt: skip
     assert response.status_code == 303
-    analysis = analyze_campaign(campaign)
+    analysis = counted(campaign)
     assert analysis.question("students", "sources").answered == 3
     assert analysis.question("students", "access").answered == 0
 

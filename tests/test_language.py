@@ -85,6 +85,9 @@ def test_percentage_points_and_p_values():
         ("students", 71, "71 здобувача освіти"),
         ("students", 11, "11 здобувачів освіти"),
         ("parents", 80, "80 батьків"),
+        ("parents", 1, "1 з батьків"),  # never «1 батьків»
+        ("parents", 21, "21 з батьків"),
+        ("parents", 3, "3 батьків"),
     ],
 )
 def test_counted_respondents_in_the_genitive(role, n, expected):

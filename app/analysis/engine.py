@@ -105,6 +105,13 @@ class CampaignCounts:
     respondents: Mapping[str, int]
     questions: Mapping[tuple[str, str], QuestionCounts]
     segments: Mapping[tuple[str, str], Mapping[str, QuestionCounts]] = field(default_factory=dict)
+    #: The same counts restricted to the responses that did not come through the form
+    #: (imports), or None when there are none: the privacy rule counts each source apart.
+    imported: CampaignCounts | None = None
+
+    def imported_part(self) -> CampaignCounts:
+        """Return the imported part of these counts (empty counts when there is none)."""
+        return self.imported or CampaignCounts(respondents={}, questions={})
 
 
 def thresholds_from(definition: Mapping[str, Any], min_group_size: int = 5) -> Thresholds:
@@ -210,19 +217,70 @@ def segment_questions(questions: Iterable[QuestionDef]) -> dict[str, QuestionDef
     return found
 
 
-def hidden_groups(sizes: Mapping[str, int], min_group_size: int) -> dict[str, str]:
-    """Return the groups to hide among ``sizes`` ({group: respondents}, in display order; empty
-    groups are ignored), each with its reason: ``small_group`` for fewer respondents than
-    ``min_group_size``; and, when that hides exactly one group, ``complementary`` for the
-    smallest shown one (the first such in order), since the hidden one could otherwise be
-    recovered by subtraction from the published total. Raises nothing."""
-    keys = [k for k, n in sizes.items() if n > 0]
-    hidden = {k: "small_group" for k in keys if sizes[k] < min_group_size}
-    shown = [k for k in keys if k not in hidden]
-    if len(hidden) == 1 and shown:
-        smallest = min(shown, key=lambda k: (sizes[k], keys.index(k)))
+def source_parts(total: int, imported: int = 0) -> tuple[int, int]:
+    """Return a group's respondents per source: (from the form, imported). Raises nothing."""
+    return (total - imported, imported)
+
+
+def privacy_reason(parts: int | Sequence[int], min_group_size: int) -> str | None:
+    """Return why a group with these respondents (in all, or per source) may not be published,
+    or None when it may (or is empty).
+
+    ``small_group``: fewer than ``min_group_size`` respondents in all; ``mixed_sources``: enough
+    in all, but one source (form or import) holds between 1 and ``min_group_size`` − 1 of them,
+    and whoever knows the other source's answers (e.g. the member who imported them) could
+    subtract them. Raises nothing.
+    """
+    sizes = (parts,) if isinstance(parts, int) else tuple(parts)
+    total = sum(sizes)
+    if total == 0:
+        return None
+    if total < min_group_size:
+        return "small_group"
+    if any(0 < n < min_group_size for n in sizes):
+        return "mixed_sources"
+    return None
+
+
+def _part(parts: tuple[int, ...], source: int) -> int:
+    return parts[source] if source < len(parts) else 0
+
+
+def hidden_groups(sizes: Mapping[str, int | Sequence[int]], min_group_size: int) -> dict[str, str]:
+    """Return the groups to hide among ``sizes`` ({group: respondents, or respondents per source
+    as from :func:`source_parts`}, in display order; empty groups are ignored), each with its
+    reason.
+
+    A group is hidden for :func:`privacy_reason` (``small_group`` / ``mixed_sources``). Then,
+    as long as the hidden groups of some source together hold between 1 and
+    ``min_group_size`` − 1 respondents (they are the published total minus the shown groups),
+    the smallest shown group with respondents of that source (the first such in order) is
+    hidden too, ``complementary``. So the hidden groups hold, per source, 0 or at least
+    ``min_group_size`` respondents whenever that source's total does. Raises nothing.
+    """
+    parts = {k: (v,) if isinstance(v, int) else tuple(v) for k, v in sizes.items()}
+    keys = [k for k, p in parts.items() if sum(p) > 0]
+    hidden: dict[str, str] = {}
+    for k in keys:
+        if (reason := privacy_reason(parts[k], min_group_size)) is not None:
+            hidden[k] = reason
+    width = max((len(parts[k]) for k in keys), default=0)
+    while True:
+        short = [
+            s for s in range(width) if 0 < sum(_part(parts[k], s) for k in hidden) < min_group_size
+        ]
+        candidates = next(
+            (
+                found
+                for s in short
+                if (found := [k for k in keys if k not in hidden and _part(parts[k], s) > 0])
+            ),
+            [],
+        )
+        if not candidates:
+            return hidden
+        smallest = min(candidates, key=lambda k: (sum(parts[k]), keys.index(k)))
         hidden[smallest] = "complementary"
-    return hidden
 
 
 def _breakdown(
@@ -231,14 +289,22 @@ def _breakdown(
     cells: Mapping[str, QuestionCounts],
     min_group_size: int,
     good: frozenset[str],
+    imported: Mapping[str, QuestionCounts] | None = None,
 ) -> SegmentBreakdown:
     """Break a question down by segment, hiding the groups :func:`hidden_groups` names (every
-    group smaller than ``min_group_size``, and a complementary one when that hides just one)."""
+    group below the threshold in all or in one source, and complementary ones until the hidden
+    groups cannot be recovered from the total); ``imported`` holds the imported part of each
+    cell."""
     labels = {o.key: o.text for o in segment_question.options}
     order = [o.key for o in segment_question.options]
     keys = [k for k in order if k in cells] + [k for k in cells if k not in labels]
     keys = [k for k in keys if cells[k].answered > 0]
-    hidden = hidden_groups({k: cells[k].answered for k in keys}, min_group_size)
+    imported = imported or {}
+    sizes = {
+        k: source_parts(cells[k].answered, imported.get(k, QuestionCounts(0)).answered)
+        for k in keys
+    }
+    hidden = hidden_groups(sizes, min_group_size)
     result = []
     for k in keys:
         label = labels.get(k, "Не вказано" if k == UNSTATED_SEGMENT else k)
@@ -496,7 +562,7 @@ def compare(current: CampaignAnalysis, previous: CampaignAnalysis) -> Dynamics:
             by_construct.setdefault((q.role, q.measures), q)
     changes = []
     for q in current.questions:
-        if q.type == "text":
+        if q.type == "text" or q.hidden:
             continue
         before = by_key.get((q.role, q.key))
         matched_by = "key"
@@ -553,6 +619,33 @@ def compare(current: CampaignAnalysis, previous: CampaignAnalysis) -> Dynamics:
 # The whole campaign ------------------------------------------------------------------------
 
 
+def hidden_roles_of(counts: CampaignCounts, min_group_size: int) -> dict[str, str]:
+    """Return {role: reason} of the roles whose answers may not be published at all: fewer
+    respondents than ``min_group_size``, or a source (form, import) with 1 to
+    ``min_group_size`` − 1 of them (:func:`privacy_reason`). Their count is still published."""
+    imported = counts.imported_part().respondents
+    hidden = {}
+    for role, n in counts.respondents.items():
+        reason = privacy_reason(source_parts(n, imported.get(role, 0)), min_group_size)
+        if reason is not None:
+            hidden[role] = reason
+    return hidden
+
+
+def _hidden_question(
+    question: QuestionDef,
+    counts: QuestionCounts,
+    imported: QuestionCounts | None,
+    thresholds: Thresholds,
+) -> str | None:
+    """Return why a question's distribution may not be published (fewer answers than the
+    threshold, in all or in one source), or None. Text questions publish only a count."""
+    if question.type == "text":
+        return None
+    parts = source_parts(counts.answered, imported.answered if imported else 0)
+    return privacy_reason(parts, thresholds.min_group_size)
+
+
 def analyze(
     campaign: CampaignInfo,
     definition: Mapping[str, Any],
@@ -577,18 +670,34 @@ def analyze(
         key=lambda q: ROLES.index(q.role) if q.role in ROLES else len(ROLES),
     )
     segment_of_role = segment_questions(ordered)
+    imported = counts.imported_part()
+    hidden_roles = hidden_roles_of(counts, thresholds.min_group_size)
 
     computed: list[tuple[QuestionDef, _Distribution]] = []
     results: list[QuestionResult] = []
     for q in ordered:
         good = positive_keys(q, definition)
-        dist = _distribution(q, counts.questions.get((q.role, q.key), QuestionCounts(0)), good)
-        computed.append((q, dist))
+        question_counts = counts.questions.get((q.role, q.key), QuestionCounts(0))
+        hidden = hidden_roles.get(q.role) or _hidden_question(
+            q, question_counts, imported.questions.get((q.role, q.key)), thresholds
+        )
+        if hidden:
+            dist = _Distribution(question_counts.answered, (), None, None, 0, 0)
+        else:
+            dist = _distribution(q, question_counts, good)
+            computed.append((q, dist))
         breakdown = None
         segment_question = segment_of_role.get(q.role)
         cells = counts.segments.get((q.role, q.key))
-        if segment_question is not None and segment_question.key != q.key and cells:
-            breakdown = _breakdown(q, segment_question, cells, thresholds.min_group_size, good)
+        if not hidden and segment_question is not None and segment_question.key != q.key and cells:
+            breakdown = _breakdown(
+                q,
+                segment_question,
+                cells,
+                thresholds.min_group_size,
+                good,
+                imported.segments.get((q.role, q.key)),
+            )
         results.append(
             QuestionResult(
                 key=q.key,
@@ -607,11 +716,14 @@ def analyze(
                 positive_count=dist.positive_count,
                 valued_answered=dist.valued_answered,
                 unknown_count=dist.unknown_count,
-                unknown_share=percent(dist.unknown_count, dist.answered) if q.ordinal else None,
+                unknown_share=(
+                    percent(dist.unknown_count, dist.answered) if q.ordinal and not hidden else None
+                ),
                 text_answers_count=dist.answered if q.type == "text" else 0,
                 segment=q.segment,
                 segment_breakdown=breakdown,
                 respondents=counts.respondents.get(q.role, 0),
+                hidden=hidden,
                 report_phrases=q.report_phrases,
             )
         )
@@ -636,6 +748,7 @@ def analyze(
         dynamics=None,
         thresholds=thresholds,
         min_group_size=thresholds.min_group_size,
+        hidden_roles=hidden_roles,
     )
     if previous is None:
         return analysis

@@ -42,6 +42,22 @@ DEFAULT_LEVEL_THRESHOLDS: Mapping[str, float] = {
     "needs_improvement": 40.0,
 }
 
+#: Why a group's figures are not published (docs/methodology.md, «Приватність»).
+PRIVACY_REASONS: tuple[str, ...] = ("small_group", "mixed_sources", "complementary")
+
+
+def too_few_words(reason: str | None, min_group_size: int) -> str | None:
+    """Return the words shown instead of the figures of a group hidden for ``reason``
+    («замало відповідей для аналізу (менше 5)»), or None when ``reason`` is None."""
+    if reason is None:
+        return None
+    if reason == "mixed_sources":
+        return f"замало відповідей для аналізу (менше {min_group_size} з форми або з імпорту)"
+    if reason == "complementary":
+        return "приховано, щоб малу групу не можна було обчислити з підсумку"
+    return f"замало відповідей для аналізу (менше {min_group_size})"
+
+
 SCHEMA_ID = "https://anketa.example/schemas/results-1.json"
 
 
@@ -147,9 +163,10 @@ class OptionResult:
 class SegmentCell:
     """One group of a segment breakdown (e.g. the students of grade 7).
 
-    A suppressed cell (fewer respondents than the privacy threshold, or hidden so that another
-    hidden cell cannot be recovered from the total) shows nothing: ``respondents`` is None,
-    ``options`` is empty and ``reason`` says why ("small_group" or "complementary").
+    A suppressed cell (fewer respondents than the privacy threshold, in all or from one source,
+    or hidden so that the other hidden cells cannot be recovered from the total) shows nothing:
+    ``respondents`` is None, ``options`` is empty and ``reason`` says why ("small_group",
+    "mixed_sources" or "complementary").
     """
 
     segment_key: str
@@ -225,6 +242,10 @@ class QuestionResult:
     segment: bool = False
     segment_breakdown: SegmentBreakdown | None = None
     respondents: int = 0  # responses of this role in the campaign
+    #: Why nothing but the counts is published (PRIVACY_REASONS), or None: the role or the
+    #: question has too few respondents, in all or in one source. ``options`` is then empty
+    #: and every share None; the question has no gap, no breakdown and no part in the scores.
+    hidden: str | None = None
     report_phrases: Mapping[str, Any] | None = field(default=None, compare=False)
 
     def option(self, key: str) -> OptionResult:
@@ -256,6 +277,7 @@ class QuestionResult:
             "unknown_share": self.unknown_share,
             "text_answers_count": self.text_answers_count,
             "segment": self.segment,
+            "hidden": self.hidden,
             "segment_breakdown": (
                 self.segment_breakdown.to_json() if self.segment_breakdown else None
             ),
@@ -481,8 +503,14 @@ class CampaignAnalysis:
     dynamics: Dynamics | None
     thresholds: Thresholds
     min_group_size: int
+    #: {role: reason} of the roles shown only as a count (PRIVACY_REASONS).
+    hidden_roles: Mapping[str, str] = field(default_factory=dict)
 
     # Convenience lookups -----------------------------------------------------------------
+
+    def hidden_note(self, reason: str | None) -> str | None:
+        """Return the words shown instead of a hidden group's figures, or None for ``None``."""
+        return too_few_words(reason, self.min_group_size)
 
     def question(self, role: str, key: str) -> QuestionResult:
         """Return the result of a role's question; raises KeyError if there is none."""
@@ -525,6 +553,10 @@ class CampaignAnalysis:
             "schema_version": 1,
             "campaign": self.campaign.to_json(),
             "respondents": {role: self.respondents.get(role, 0) for role in ROLES},
+            "hidden_roles": {
+                role: {"reason": reason, "note": self.hidden_note(reason)}
+                for role, reason in self.hidden_roles.items()
+            },
             "thresholds": self.thresholds.to_json(),
             "questions": [question.to_json() for question in self.questions],
             "gaps": [gap.to_json() for gap in self.gaps],

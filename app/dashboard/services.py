@@ -246,7 +246,7 @@ def results_page(
 ) -> ResultsPage:
     """Return the results page's content: requirements with their topics and constructs,
     the questions outside any topic, the gap summary and, for a member or admin ``user``, the
-    open answers of ``campaign``. Raises nothing."""
+    open answers of ``campaign`` (none of a role the analysis hides). Raises nothing."""
     seen: set[str] = set()
     requirements = []
     topic_ids: set[str] = set()
@@ -272,6 +272,8 @@ def results_page(
             topic = topic_titles.get(question.topic or "")
             titles[question.measures] = (topic or question.text, question.text if topic else "")
     answers = open_answers(campaign) if campaign is not None and user and user.can_edit else ()
+    # A role shown only as a count shows no texts either (docs/methodology.md, «Приватність»).
+    answers = tuple(group for group in answers if group.role not in analysis.hidden_roles)
     roles = tuple(role for role in ROLES if role in {q.role for q in analysis.questions})
     return ResultsPage(
         analysis=analysis,

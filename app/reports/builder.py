@@ -104,6 +104,7 @@ def charted_questions(analysis: CampaignAnalysis) -> list[QuestionResult]:
 def _has_chart(analysis: CampaignAnalysis, question: QuestionResult) -> bool:
     return (
         question.type in ("single", "multiple")
+        and not question.hidden
         and bool(question.options)
         and question.answered > 0
         and analysis.respondents.get(question.role, 0) > 0
@@ -384,6 +385,10 @@ class _Builder:
         absent = [role for role in ROLE_ORDER if self.analysis.respondents.get(role, 0) == 0]
         for role in absent:
             self._paragraph(self._absent_sentence(role))
+        for role in ROLE_ORDER:
+            if role in self.analysis.hidden_roles:
+                self._paragraph(self._hidden_role_sentence(role) + ", тож їхні відповіді в "
+                                "довідці не наведено.")  # fmt: skip
         if self.texts.introduction:
             self._paragraphs(self.texts.introduction)
         else:
@@ -413,6 +418,11 @@ class _Builder:
 
     def _absent_sentence(self, role: str) -> str:
         return f"{role_names(role).plural} участі в анкетуванні не брали ({count_phrase(0)})."
+
+    def _hidden_role_sentence(self, role: str) -> str:
+        """«Вчителі — 3: замало відповідей для аналізу (менше 5)» (no full stop)."""
+        note = self.analysis.hidden_note(self.analysis.hidden_roles[role])
+        return f"{role_names(role).plural} — {self.analysis.respondents.get(role, 0)}: {note}"
 
     # 3. Requirements -----------------------------------------------------------------------
 
@@ -473,6 +483,9 @@ class _Builder:
             if self.analysis.respondents.get(role, 0) == 0:
                 self._paragraph(self._absent_sentence(role))
                 continue
+            if role in self.analysis.hidden_roles:
+                self._paragraph(self._hidden_role_sentence(role) + ".")
+                continue
             for question in by_role[role]:
                 self._question(question)
 
@@ -529,6 +542,11 @@ class _Builder:
         phrases: dict[str, Any] = dict(question.report_phrases or {})
         if question.answered == 0:
             return f"На питання {_asked(question)} {names.genitive} відповідей не надано."
+        if question.hidden and question.type != "text":
+            note = self.analysis.hidden_note(question.hidden)
+            return (
+                f"На питання {_asked(question)} надано {count_phrase(question.answered)} — {note}."
+            )
         if question.type == "text" or not question.options:
             return (
                 f"На відкрите питання {_asked(question)} надано {count_phrase(question.answered)}."

@@ -184,7 +184,14 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
         sheet = _TextSheet(workbook, SHEET_TITLES[role])
         sheet.append(["№", "Питання", "Варіант", "Кількість", "Відсоток",
                       "Відповіли", "Позитивна частка, %"])  # fmt: skip
+        if role in analysis.hidden_roles:  # a count and the reason, no figures
+            sheet.append([None, "Респонденти", analysis.hidden_note(analysis.hidden_roles[role]),
+                          analysis.respondents.get(role, 0), None, None, None])  # fmt: skip
         for question in questions:
+            if question.hidden and question.type != "text":
+                sheet.append([question.number, question.text, analysis.hidden_note(
+                    question.hidden), None, None, question.answered, None])  # fmt: skip
+                continue
             if question.type == "text":
                 sheet.append([question.number, question.text, "(відкриті відповіді)",
                               question.text_answers_count, None, question.answered,

@@ -42,7 +42,8 @@ TEACHERS_GENITIVE = Noun("вчителя", "вчителів", "вчителів
 STUDENTS_GENITIVE = Noun(
     "здобувача освіти", "здобувачів освіти", "здобувачів освіти", "здобувача освіти"
 )
-PARENTS_GENITIVE = Noun("батьків", "батьків", "батьків", "батьків")
+# «батьки» has no singular: «анкетування 1 з батьків», never «1 батьків».
+PARENTS_GENITIVE = Noun("з батьків", "батьків", "батьків", "батьків")
 PERCENTAGE_POINTS = "в.\u00a0п."
 # Accusative after an impersonal passive: «внесено 1 анкету / 4 анкети / 5 анкет».
 QUESTIONNAIRES_ACCUSATIVE = Noun("анкету", "анкети", "анкет", "анкети")

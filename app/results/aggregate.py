@@ -10,15 +10,20 @@ questions, options and segments.
 
 Responses of different questionnaire versions in one campaign are merged by question key within
 the role and by option key within the question (ids differ between versions, keys do not).
+
+The privacy rule counts the responses that did not come through the form (imports) apart from
+the others (docs/methodology.md, «Приватність»). The count of responses per role says whether a
+role mixes the two; only then a second GROUP BY of the same shape reads the imported responses'
+answers (through ``answer.response_id``), so a campaign without imports costs nothing more.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.analysis.engine import (
@@ -54,6 +59,23 @@ class CampaignStructure:
         """Return the Question ids (every version) of these (role, key) pairs."""
         wanted = set(keys)
         return sorted(qid for qid, rk in self.question_ids.items() if rk in wanted)
+
+
+#: ``Response.source`` of a response submitted through the form; every other value (an import,
+#: demo or seed data) counts as imported for the privacy rule.
+FORM_SOURCE = "web"
+
+
+def responses_by_source(campaign: Campaign) -> dict[tuple[int, str], tuple[int, int]]:
+    """Return {(questionnaire id, role): (responses, imported responses)} of a campaign (one
+    GROUP BY; imported: ``source`` other than FORM_SOURCE)."""
+    imported = func.sum(case((Response.source != FORM_SOURCE, 1), else_=0))
+    rows = db.session.execute(
+        select(Response.questionnaire_id, Response.role, func.count(), imported)
+        .where(Response.campaign_id == campaign.id)
+        .group_by(Response.questionnaire_id, Response.role)
+    )
+    return {(qid, role): (n, int(i or 0)) for qid, role, n, i in rows}
 
 
 def responses_per_questionnaire(campaign: Campaign) -> dict[tuple[int, str], int]:
@@ -152,15 +174,30 @@ ANSWER_COUNTS = (
 )
 
 
-def answer_counts(campaign_id: int) -> list[tuple[int, int | None, int | None, int]]:
+#: The same counts restricted to the campaign's imported responses (``source`` other than
+#: FORM_SOURCE): from the responses (``ix_response_campaign_counts``) to their answers
+#: (the index on ``answer.response_id``). Bind ``campaign``.
+IMPORTED_ANSWER_COUNTS = (
+    select(Answer.question_id, Answer.option_id, Answer.tally, func.count())
+    .select_from(Response)
+    .join(Answer, Answer.response_id == Response.id)
+    .where(Response.campaign_id == bindparam("campaign"), Response.source != FORM_SOURCE)
+    .group_by(Answer.question_id, Answer.option_id, Answer.tally)
+)
+
+
+def answer_counts(
+    campaign_id: int, imported: bool = False
+) -> list[tuple[int, int | None, int | None, int]]:
     """Return rows (question_id, option_id, tally, answer rows) of a campaign: its answers
-    grouped by question, option and ``tally``.
+    (only its imported responses' with ``imported``) grouped by question, option and ``tally``.
 
     A question's rows with a tally (not None) count its respondents, one each; a tally above 0
     is the respondent's segment option id. Text answers have option_id None. One query. Raises
     nothing.
     """
-    rows = db.session.execute(ANSWER_COUNTS, {"campaign": campaign_id})
+    statement = IMPORTED_ANSWER_COUNTS if imported else ANSWER_COUNTS
+    rows = db.session.execute(statement, {"campaign": campaign_id})
     return [(qid, oid, tally, n) for qid, oid, tally, n in rows]
 
 
@@ -179,18 +216,29 @@ def load_campaign(
 ) -> tuple[CampaignStructure, CampaignCounts]:
     """Return the merged question structure and the counts of a campaign.
 
-    Queries: responses per (questionnaire, role); the questionnaires with their questions and
-    options; one GROUP BY over the answers (:func:`answer_counts`), which also gives the
-    respondents per question and, with ``segments``, the segment breakdowns. An empty campaign
-    gives zero counts. Raises nothing.
+    Queries: responses (and imported responses) per (questionnaire, role); the questionnaires
+    with their questions and options; one GROUP BY over the answers (:func:`answer_counts`),
+    which also gives the respondents per question and, with ``segments``, the segment
+    breakdowns; and, only when the campaign has imported responses, the same GROUP BY over
+    theirs (``CampaignCounts.imported``) when a role mixes them with responses from the form. An
+    empty campaign gives zero counts. Raises nothing.
     """
     _tune_connection()
-    per_questionnaire = responses_per_questionnaire(campaign)
+    per_questionnaire = responses_by_source(campaign)
     respondents = {role.value: 0 for role in RespondentRole}
-    for (_questionnaire_id, role), n in per_questionnaire.items():
+    imported: dict[str, int] = defaultdict(int)
+    for (_questionnaire_id, role), (n, from_imports) in per_questionnaire.items():
         respondents[role] = respondents.get(role, 0) + n
+        imported[role] += from_imports
     structure = campaign_structure(campaign, [qid for qid, _role in per_questionnaire])
-    return structure, campaign_counts(campaign, structure, respondents, segments)
+    counts = campaign_counts(campaign, structure, respondents, segments)
+    if all(imported[role] in (0, n) for role, n in respondents.items()):
+        # Each role has one source: its imported part is all or nothing, and the privacy
+        # rule decides on the totals alone.
+        return structure, counts
+    rows = answer_counts(campaign.id, imported=True)
+    part = counts_from_rows(rows, structure, dict(imported), segments)
+    return structure, replace(counts, imported=part)
 
 
 def _segment_targets(structure: CampaignStructure) -> tuple[set[tuple[str, str]], set[int]]:
@@ -226,25 +274,35 @@ def campaign_counts(
     counts for its option but in no cell). Answers to questions outside the campaign's
     questionnaires are ignored. Raises nothing.
     """
+    return counts_from_rows(answer_counts(campaign.id), structure, respondents, segments)
+
+
+def counts_from_rows(
+    rows: Iterable[tuple[int, int | None, int | None, int]],
+    structure: CampaignStructure,
+    respondents: dict[str, int],
+    segments: bool = True,
+) -> CampaignCounts:
+    """Return the counts of :func:`campaign_counts` from rows of :func:`answer_counts`."""
     targets, segment_options = _segment_targets(structure) if segments else (set(), set())
     options: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     answered: dict[tuple[str, str], int] = defaultdict(int)
     cells: dict[tuple[str, str], dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int))
     )
-    for qid, oid, tally, rows in answer_counts(campaign.id):
+    for qid, oid, tally, n in rows:
         rk = structure.question_ids.get(qid)
         if rk is None:  # an answer to a question of a questionnaire outside the campaign
             continue
         if tally is not None:  # the respondents' first rows for the question
-            answered[rk] += rows
+            answered[rk] += n
         if oid is None or oid not in structure.option_keys:
             continue
         key = structure.option_keys[oid]
-        options[rk][key] += rows
+        options[rk][key] += n
         if rk in targets and tally is not None:
             segment = structure.option_keys[tally] if tally in segment_options else UNSTATED_SEGMENT
-            cells[rk][segment][key] += rows
+            cells[rk][segment][key] += n
     totals = {
         (q.role, q.key): QuestionCounts(
             answered.get((q.role, q.key), 0), dict(options.get((q.role, q.key), {}))

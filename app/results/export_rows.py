@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, case, func, select, type_coerce
 
 from app.analysis.engine import hidden_groups, segment_questions, thresholds_from
 from app.extensions import db
 from app.models import Answer, Campaign, Response
 from app.results.aggregate import (
+    FORM_SOURCE,
     CampaignStructure,
     campaign_structure,
     responses_per_questionnaire,
@@ -101,22 +102,26 @@ def hidden_segments(
 
     A role's segment question is its first single-choice question marked ``segment`` (the
     analysis's rule). Its groups are hidden by the analysis's own rule
-    (app.analysis.engine.hidden_groups) with the campaign's privacy threshold, so a grade the
-    results page hides is hidden in the responses too. One GROUP BY. Raises nothing.
+    (app.analysis.engine.hidden_groups) with the campaign's privacy threshold, on each grade's
+    respondents per source (form, imports), so a grade the results page hides is hidden in the
+    responses too. One GROUP BY. Raises nothing.
     """
     segment_of = segment_questions(structure.questions)
     if not segment_of:
         return {}
     ids = structure.ids_of((role, q.key) for role, q in segment_of.items())
+    imported = case((Response.source != FORM_SOURCE, 1), else_=0)
     rows = db.session.execute(
-        select(Answer.question_id, Answer.option_id, func.count())
+        select(Answer.question_id, Answer.option_id, imported, func.count())
+        .join(Response, Response.id == Answer.response_id)
         .where(Answer.campaign_id == campaign.id, Answer.question_id.in_(ids))
-        .group_by(Answer.question_id, Answer.option_id)
+        .group_by(Answer.question_id, Answer.option_id, imported)
     )
-    sizes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for question_id, option_id, n in rows:
+    sizes: dict[tuple[str, str], Counter[tuple[str, int]]] = defaultdict(Counter)
+    for question_id, option_id, from_import, n in rows:
         if option_id in structure.option_keys:  # versions merge by option key
-            sizes[structure.question_ids[question_id]][structure.option_keys[option_id]] += n
+            key = (structure.option_keys[option_id], int(from_import))
+            sizes[structure.question_ids[question_id]][key] += n
     threshold = thresholds_from(
         campaign.direction.definition or {},
         int(current_app.config.get("ANKETA_MIN_GROUP_SIZE", 5)),
@@ -124,7 +129,11 @@ def hidden_segments(
     hidden = {}
     for role, question in segment_of.items():
         counted = sizes[(role, question.key)]
-        ordered = {o.key: counted[o.key] for o in question.options if o.key in counted}
+        ordered = {
+            o.key: (counted[(o.key, 0)], counted[(o.key, 1)])
+            for o in question.options
+            if counted[(o.key, 0)] or counted[(o.key, 1)]
+        }
         hidden[(role, question.key)] = frozenset(hidden_groups(ordered, threshold))
     return hidden
 
