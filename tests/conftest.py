@@ -76,6 +76,30 @@ def _empty_all_tables() -> None:
 
 
 @pytest.fixture
+def own_database(tmp_path: Path) -> Iterator[str]:
+    """An empty database of this test's own (the suite's database kind), for migration tests
+    that go down and up without touching the shared one."""
+    server = os.environ.get("ANKETA_TEST_POSTGRES")
+    if server:
+        yield from _postgres_database(server)
+    else:
+        yield f"sqlite:///{tmp_path / 'migration.db'}"
+
+
+@pytest.fixture
+def migrated_app(own_database: str) -> Iterator[Flask]:
+    """An app on :func:`own_database`, upgraded to the newest migration."""
+    from flask_migrate import upgrade
+
+    app = create_app(_test_config(own_database))
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def app_config() -> dict:
     """Override in a test module to change settings (e.g. turn CSRF on)."""
     return {}

@@ -9,9 +9,7 @@ rows with ``grade=g6`` so that the g6 cell reaches the group size.
 from __future__ import annotations
 
 import io
-import os
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,11 +18,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from docx import Document
-from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
-from app import create_app
 from app.extensions import db
 from app.imports.log import import_log
 from app.models import Answer, ImportBatch, Response
@@ -32,7 +28,6 @@ from app.reports.service import campaign_report
 from app.surveys import importing
 from app.surveys.importing import CsvImportError, ImportOrigin, clean_filename, import_csv
 from tests import factories
-from tests.conftest import _postgres_database, _test_config
 from tests.test_import import csv_bytes, make_import_campaign
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -336,25 +331,6 @@ def test_a_hostile_file_name_is_stored_clean(member_client, campaign):
 
 
 # --- the migration ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def own_database(tmp_path: Path) -> Iterator[str]:
-    server = os.environ.get("ANKETA_TEST_POSTGRES")
-    if server:
-        yield from _postgres_database(server)
-    else:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-
-
-@pytest.fixture
-def migrated_app(own_database: str) -> Iterator[Flask]:
-    app = create_app(_test_config(own_database))
-    with app.app_context():
-        upgrade()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _response_columns() -> set[str]:

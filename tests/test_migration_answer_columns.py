@@ -9,43 +9,16 @@ Each test migrates a database of its own (SQLite file, or a throw-away PostgreSQ
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
-from app import create_app
 from app.extensions import db
 from app.models import Answer, Campaign
 from app.results.service import analyze_campaign
 from tests import factories
-from tests.conftest import _postgres_database, _test_config
 from tests.seed_campaign import make_seed_campaign
-
-
-@pytest.fixture
-def own_database(tmp_path: Path) -> Iterator[str]:
-    server = os.environ.get("ANKETA_TEST_POSTGRES")
-    if server:
-        yield from _postgres_database(server)
-    else:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-
-
-@pytest.fixture
-def migrated_app(own_database: str) -> Iterator[Flask]:
-    app = create_app(_test_config(own_database))
-    with app.app_context():
-        upgrade()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _answer_columns() -> set[str]:

@@ -7,23 +7,16 @@ Each test migrates a database of its own (SQLite file, or a throw-away PostgreSQ
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
-from app import create_app
 from app.extensions import db
 from tests import factories
-from tests.conftest import _postgres_database, _test_config
 
 KYIV = ZoneInfo("Europe/Kyiv")
 #: Timestamps around Kyiv's midnight in winter (UTC+2) and summer (UTC+3), to the microsecond.
@@ -34,25 +27,6 @@ STAMPS = {
     datetime(2025, 5, 20, 21, 0, 0, 250000, tzinfo=UTC): date(2025, 5, 21),
     datetime(2025, 5, 21, 8, 15, 3, 123456, tzinfo=UTC): date(2025, 5, 21),
 }
-
-
-@pytest.fixture
-def own_database(tmp_path: Path) -> Iterator[str]:
-    server = os.environ.get("ANKETA_TEST_POSTGRES")
-    if server:
-        yield from _postgres_database(server)
-    else:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-
-
-@pytest.fixture
-def migrated_app(own_database: str) -> Iterator[Flask]:
-    app = create_app(_test_config(own_database))
-    with app.app_context():
-        upgrade()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _columns() -> set[str]:
