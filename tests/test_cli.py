@@ -231,7 +231,7 @@ BAD_INPUT = {
         [*USER, "d@a.ua", "--role", "director", "--school", "nope", "--password-stdin"],
         "Заклад «nope» не знайдено",
     ),
-    "short password": ([*USER, "s@a.ua", "--role", "admin", "--password-stdin"], "8 символів"),
+    "short password": ([*USER, "s@a.ua", "--role", "admin", "--password-stdin"], "10 символів"),
     "user missing role": ([*USER, "x@a.ua", "--password-stdin"], "--role"),
     "bad slug": (["schools", "create", "Ліцей 1", "--name", "Ліцей"], "недопустимий"),
     "slug with capitals": (["schools", "create", "Licei-1", "--name", "Ліцей"], "недопустимий"),
