@@ -2,10 +2,11 @@
 
 Throttling is per account, not per IP address: a whole school shares one NAT address. Failed
 logins are counted by one UPDATE each, so parallel attempts cannot lose a count; five within
-``LOCKOUT`` of each other lock the account for ``LOCKOUT``. A correct password does not forgive
-failures, so a right guess in a burst of wrong ones still leaves the account locked. Unknown,
-inactive and locked accounts check the password against a dummy hash, so every refusal costs the
-same scrypt work and the answer's timing does not tell which case it was.
+``LOCKOUT`` of each other lock the account for ``LOCKOUT`` and end its sessions. A correct
+password does not forgive failures, so a right guess in a burst of wrong ones still leaves the
+account locked, and keeps no session. Unknown, inactive and locked accounts check the password
+against a dummy hash, so every refusal costs the same scrypt work and the answer's timing does
+not tell which case it was.
 
 A session stores ``"<id>:<session_version>"`` (``User.get_id``); logout, a password change and
 deactivation bump the version, and ``load_user`` refuses a session with an old one.
@@ -90,7 +91,8 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def _count_failure(user_id: int) -> None:
-    """Count one failed login in a single UPDATE; the fifth within ``LOCKOUT`` locks.
+    """Count one failed login in a single UPDATE; the fifth within ``LOCKOUT`` locks the
+    account and ends its sessions.
 
     The count starts again at 1 when the previous failure is older than ``LOCKOUT`` and at 0
     when the lock is set. Every right-hand side reads the row as it was before this statement,
@@ -109,6 +111,8 @@ def _count_failure(user_id: int) -> None:
                 (locks, literal(now + LOCKOUT, UTCDateTime())), else_=User.locked_until
             ),
             last_failed_at=now,
+            # A right guess that got in during the burst keeps no session.
+            session_version=case((locks, User.session_version + 1), else_=User.session_version),
         )
         .execution_options(synchronize_session=False)
     )
