@@ -233,6 +233,19 @@ BAD_INPUT = {
     ),
     "short password": ([*USER, "s@a.ua", "--role", "admin", "--password-stdin"], "10 символів"),
     "user missing role": ([*USER, "x@a.ua", "--password-stdin"], "--role"),
+    "set-password unknown email": (
+        ["users", "set-password", "nobody@a.ua", "--password-stdin"],
+        "Користувача nobody@a.ua не знайдено",
+    ),
+    "set-password short": (
+        ["users", "set-password", "TAKEN@a.ua", "--password-stdin"],
+        "10 символів",
+    ),
+    "deactivate unknown email": (
+        ["users", "deactivate", "nobody@a.ua"],
+        "Користувача nobody@a.ua не знайдено",
+    ),
+    "set-password missing email": (["users", "set-password"], "EMAIL"),
     "bad slug": (["schools", "create", "Ліцей 1", "--name", "Ліцей"], "недопустимий"),
     "slug with capitals": (["schools", "create", "Licei-1", "--name", "Ліцей"], "недопустимий"),
     "slug too long": (["schools", "create", "a" * 65, "--name", "Ліцей"], "до 64 символів"),
