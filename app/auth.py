@@ -21,7 +21,18 @@ from functools import cache, wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -163,8 +174,7 @@ def login() -> Any:
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             target = _safe_next(request.args.get("next"))
-            # A new session: nothing from before the login (the CSRF token included) survives.
-            session.clear()
+            _new_session()
             login_user(user)
             return redirect(target)
         flash(_("Невірна пошта або пароль (або забагато спроб — зачекайте 15 хвилин)."), "error")
@@ -178,8 +188,18 @@ def logout() -> Any:
     current_user.end_sessions()
     db.session.commit()
     logout_user()
-    session.clear()
+    _new_session()
     return redirect(url_for("auth.login"))
+
+
+def _new_session() -> None:
+    """Empty the session, so nothing from before (the CSRF token included) survives.
+
+    Flask-WTF also caches the request's signed token in ``g``; it goes too, so no form
+    rendered after this point carries the old token.
+    """
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def visible_campaign_or_404(campaign_id: int) -> Campaign:
