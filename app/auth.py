@@ -1,26 +1,50 @@
-"""Staff login and logout (Flask-Login), with throttling per account.
+"""Staff login and logout (Flask-Login), with throttling per account and revocable sessions.
 
-Throttling is per account, not per IP address: a whole school shares one NAT address.
+Throttling is per account, not per IP address: a whole school shares one NAT address. Failed
+logins are counted by one UPDATE each, so parallel attempts cannot lose a count; five within
+``LOCKOUT`` of each other lock the account for ``LOCKOUT`` and end its sessions. A correct
+password does not forgive failures, so a right guess in a burst of wrong ones still leaves the
+account locked, and keeps no session. Unknown, inactive and locked accounts check the password
+against a dummy hash, so every refusal costs the same scrypt work and the answer's timing does
+not tell which case it was.
+
+A session stores ``"<id>:<session_version>"`` (``User.get_id``); logout, a password change and
+deactivation bump the version, and ``load_user`` refuses a session with an old one.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import case, literal, or_, update
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from app.accounts import is_locked
 from app.extensions import db, login_manager
-from app.models import Campaign, User, utcnow
+from app.models import Campaign, User, UTCDateTime, utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -33,8 +57,19 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """Return the active user whose id and current session version the session carries.
+
+    A session without a version (issued before migration 0006), with an old version or of a
+    deactivated user gives None: Flask-Login then treats the request as anonymous.
+    """
+    user_id, _sep, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 class LoginForm(FlaskForm):
@@ -43,25 +78,73 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Увійти"))
 
 
+@cache
+def _dummy_hash() -> str:
+    """Return a hash of a random password with the real parameters (computed once a process)."""
+    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """Return the user for valid credentials, counting failures; None when refused or locked."""
+    """Return the user for valid credentials; None when refused (counting the failure).
+
+    Exactly one password hash is checked in every case. A correct password is refused while
+    the account is locked, including a lock set by a parallel attempt during the check.
+    """
     user = User.by_email(email)
-    if user is None or not user.active:
-        return None
     now = utcnow()
-    if user.locked_until and user.locked_until > now:
+    if user is None or not user.active or is_locked(user, now):
+        check_password_hash(_dummy_hash(), password)
         return None
-    if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        db.session.commit()
+    if not check_password_hash(user.password_hash, password):
+        _count_failure(user.id)
         return None
-    user.failed_logins = 0
-    user.locked_until = None
+    return user if _unlocked_after_success(user.id) else None
+
+
+def _count_failure(user_id: int) -> None:
+    """Count one failed login in a single UPDATE; the fifth within ``LOCKOUT`` locks the
+    account and ends its sessions.
+
+    The count starts again at 1 when the previous failure is older than ``LOCKOUT`` and at 0
+    when the lock is set. Every right-hand side reads the row as it was before this statement,
+    and the database serialises the statements, so no parallel failure is lost.
+    """
+    now = utcnow()
+    stale = or_(User.last_failed_at.is_(None), User.last_failed_at <= now - LOCKOUT)
+    count = case((stale, 1), else_=User.failed_logins + 1)
+    locks = count >= MAX_FAILED_LOGINS
+    db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(
+            failed_logins=case((locks, 0), else_=count),
+            locked_until=case(
+                (locks, literal(now + LOCKOUT, UTCDateTime())), else_=User.locked_until
+            ),
+            last_failed_at=now,
+            # A right guess that got in during the burst keeps no session.
+            session_version=case((locks, User.session_version + 1), else_=User.session_version),
+        )
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    return user
+
+
+def _unlocked_after_success(user_id: int) -> bool:
+    """Clear an expired lock and return True, unless the account is locked now (False).
+
+    A conditional UPDATE: a lock that a parallel failure set after this attempt read the user
+    is seen here, and the correct password is refused. Failures are not forgiven.
+    """
+    now = utcnow()
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
 
 
 def _safe_next(target: str | None) -> str:
@@ -90,8 +173,10 @@ def login() -> Any:
     if form.validate_on_submit():
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
+            target = _safe_next(request.args.get("next"))
+            _new_session()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(target)
         flash(_("Невірна пошта або пароль (або забагато спроб — зачекайте 15 хвилин)."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -99,8 +184,22 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
+    """End this session and every other copy of it (the user's other sessions too)."""
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
+    _new_session()
     return redirect(url_for("auth.login"))
+
+
+def _new_session() -> None:
+    """Empty the session, so nothing from before (the CSRF token included) survives.
+
+    Flask-WTF also caches the request's signed token in ``g``; it goes too, so no form
+    rendered after this point carries the old token.
+    """
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def visible_campaign_or_404(campaign_id: int) -> Campaign:

@@ -127,14 +127,30 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default=StaffRole.MEMBER.value)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Failed logins within LOCKOUT of each other (app/auth.py); the last one's time.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session (``get_id``): bumping it ends all of the user's sessions.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     school: Mapped[School | None] = relationship(back_populates="users")
 
     def set_password(self, password: str) -> None:
+        """Store the password's hash, end every session and lift the lockout."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.failed_logins = 0
+        self.last_failed_at = None
+        self.locked_until = None
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Make every session cookie issued so far invalid (``load_user`` compares versions)."""
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:  # Flask-Login: what the session (and a remember cookie) stores
+        return f"{self.id}:{self.session_version}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

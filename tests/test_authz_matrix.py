@@ -185,7 +185,7 @@ def test_authorization_matrix(app, client, world, actor):
     campaign, users = world
     if actor != "anonymous":
         with client.session_transaction() as session:
-            session["_user_id"] = str(users[actor].id)
+            session["_user_id"] = users[actor].get_id()
             session["_fresh"] = True
     wrong = []
     for endpoint, method, rule in staff_routes(app):

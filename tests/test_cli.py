@@ -231,8 +231,21 @@ BAD_INPUT = {
         [*USER, "d@a.ua", "--role", "director", "--school", "nope", "--password-stdin"],
         "Заклад «nope» не знайдено",
     ),
-    "short password": ([*USER, "s@a.ua", "--role", "admin", "--password-stdin"], "8 символів"),
+    "short password": ([*USER, "s@a.ua", "--role", "admin", "--password-stdin"], "10 символів"),
     "user missing role": ([*USER, "x@a.ua", "--password-stdin"], "--role"),
+    "set-password unknown email": (
+        ["users", "set-password", "nobody@a.ua", "--password-stdin"],
+        "Користувача nobody@a.ua не знайдено",
+    ),
+    "set-password short": (
+        ["users", "set-password", "TAKEN@a.ua", "--password-stdin"],
+        "10 символів",
+    ),
+    "deactivate unknown email": (
+        ["users", "deactivate", "nobody@a.ua"],
+        "Користувача nobody@a.ua не знайдено",
+    ),
+    "set-password missing email": (["users", "set-password"], "EMAIL"),
     "bad slug": (["schools", "create", "Ліцей 1", "--name", "Ліцей"], "недопустимий"),
     "slug with capitals": (["schools", "create", "Licei-1", "--name", "Ліцей"], "недопустимий"),
     "slug too long": (["schools", "create", "a" * 65, "--name", "Ліцей"], "до 64 символів"),

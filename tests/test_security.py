@@ -305,7 +305,7 @@ class TestCsrf:
     @pytest.fixture
     def logged_in(self, client, member):
         with client.session_transaction() as session:
-            session["_user_id"] = str(member.id)
+            session["_user_id"] = member.get_id()
             session["_fresh"] = True
         return client
 

@@ -1,8 +1,8 @@
 """CLI commands (registered on ``app.cli`` by ``app.cli.register_commands``).
 
-``anketa init``, ``anketa demo``, ``anketa users create``, ``anketa schools create`` and
-``anketa campaigns create``. User errors are ``click.ClickException`` or ``AnketaError``, which
-``app.cli.main`` prints as one line on stderr.
+``anketa init``, ``anketa demo``, ``anketa users create|set-password|deactivate|list``,
+``anketa schools create`` and ``anketa campaigns create|list``. User errors are
+``click.ClickException`` or ``AnketaError``, which ``app.cli.main`` prints as one line on stderr.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from app import accounts
 from app.config import DEFAULT_BASE_URL
 from app.extensions import db
 from app.models import Direction, StaffRole, User
@@ -90,13 +91,60 @@ def create_user_command(
 ) -> None:
     """Create a staff user; the password comes from a hidden prompt or stdin."""
     services.check_new_user(email, role, school_slug)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Пароль", hide_input=True, confirmation_prompt="Повторіть пароль")
-    user = services.create_user(email, role, password, school_slug)
+    user = services.create_user(email, role, _read_password(password_stdin), school_slug)
     school = f" ({user.school.slug})" if user.school else ""
     click.echo(f"Користувача {user.email} створено: {user.role}{school}.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """Return the password from the first line of stdin, or from a hidden prompt asked twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Пароль", hide_input=True, confirmation_prompt="Повторіть пароль")
+
+
+@users_group.command(
+    "set-password",
+    help="Задати новий пароль (із запиту або з stdin); завершує сеанси, знімає блокування.",
+)
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Прочитати пароль з першого рядка stdin.")
+@with_appcontext
+def set_password_command(email: str, password_stdin: bool) -> None:
+    """Give a user a new password; their sessions end and the lockout is lifted."""
+    accounts.get_user(email)  # an unknown email fails before the password is asked for
+    user = accounts.set_user_password(email, _read_password(password_stdin))
+    click.echo(f"Пароль користувача {user.email} змінено: усі його сеанси завершено.")
+
+
+@users_group.command("deactivate", help="Вимкнути обліковий запис і завершити його сеанси.")
+@click.argument("email")
+@with_appcontext
+def deactivate_command(email: str) -> None:
+    """Switch an account off; its sessions end at once."""
+    user = accounts.deactivate_user(email)
+    click.echo(f"Обліковий запис {user.email} вимкнено: увійти ним більше не можна.")
+
+
+@users_group.command(
+    "list", help="Показати користувачів: пошта, роль, заклад, активний, заблокований."
+)
+@with_appcontext
+def list_users_command() -> None:
+    """Print one tab-separated line per user: email, role, school, active, locked."""
+    users = accounts.list_users()
+    if not users:
+        click.echo("Користувачів немає.")
+        return
+    for user in users:
+        school = user.school.slug if user.school else "—"
+        active = "активний" if user.active else "вимкнений"
+        locked = (
+            f"заблоковано до {user.locked_until:%Y-%m-%d %H:%M} UTC"
+            if accounts.is_locked(user)
+            else "не заблоковано"
+        )
+        click.echo(f"{user.email}\t{user.role}\t{school}\t{active}\t{locked}")
 
 
 @click.group("schools", help="Заклади освіти.")

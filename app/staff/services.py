@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.accounts import check_password_rules
 from app.errors import AnketaError, NotFound
 from app.extensions import db
 from app.models import (
@@ -34,7 +35,6 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 MAX_SLUG_LENGTH = 64
-MIN_PASSWORD_LENGTH = 8
 ROLE_ORDER = tuple(role.value for role in RespondentRole)
 
 
@@ -137,12 +137,11 @@ def check_new_user(
 def create_user(email: str, role: str, password: str, school_slug: str | None = None) -> User:
     """Create and return a staff user.
 
-    Raises ``AnketaError`` for everything ``check_new_user`` refuses and for a password shorter
-    than 8 characters.
+    Raises ``AnketaError`` for everything ``check_new_user`` refuses and for a password that
+    ``app.accounts.password_problem`` refuses.
     """
     email, school = check_new_user(email, role, school_slug)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AnketaError(_("Пароль має містити щонайменше 8 символів."))
+    check_password_rules(password)
     user = User(email=email, role=role, school=school)
     user.set_password(password)
     db.session.add(user)

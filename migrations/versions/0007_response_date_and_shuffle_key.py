@@ -1,7 +1,7 @@
 """response.submitted_on (a Kyiv date) replaces response.submitted_at; response.shuffle_key
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 
 A timestamp to the microsecond let anyone who watched a class submit match rows to pupils
 (docs/methodology.md, "Order and dates"). A response now keeps only the calendar date in Kyiv;
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
