@@ -63,6 +63,11 @@ class World:
     import_csv: bytes = b""
 
 
+#: A demo-school member the crawl never logs in as: it starts the own questionnaires, and the
+#: logout test logs it out everywhere without ending the crawl's sessions.
+LOGOUT_EMAIL = "live-builder@example.org"
+
+
 def build_world(database_url: str) -> World:
     """Migrate the database, load the library, create the demo school (``anketa demo``) and the
     layer's users, another school with a campaign, and a demo campaign with own questionnaires.
@@ -95,7 +100,7 @@ def build_world(database_url: str) -> World:
         for name, (email, role, slug) in people.items():
             user = services.create_user(email, role, PASSWORD, slug)
             identities[name] = Identity(email, user.school_id, role)
-        member = services.create_user("live-builder@example.org", "member", PASSWORD, DEMO_SLUG)
+        member = services.create_user(LOGOUT_EMAIL, "member", PASSWORD, DEMO_SLUG)
         start_own_questionnaires(own_campaign, member, "library")
         db.session.commit()
         current = demo.campaigns[-1]

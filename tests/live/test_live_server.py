@@ -41,7 +41,15 @@ from werkzeug.routing import AnyConverter, Rule
 
 from app import create_app
 from app.analysis.results import ROLES
-from tests.live.server import PASSWORD, Answer, Browser, GunicornServer, ServerFailed, World
+from tests.live.server import (
+    LOGOUT_EMAIL,
+    PASSWORD,
+    Answer,
+    Browser,
+    GunicornServer,
+    ServerFailed,
+    World,
+)
 from tests.test_authz_matrix import (
     EXPECTED,
     FORBIDDEN,
@@ -602,13 +610,18 @@ def test_responses_csv_of_every_role(browsers, live_world):
 
 
 def test_logout_ends_the_session(live_server, live_world):
-    """Logging out through the page's form (CSRF on) sends the next staff page to /login."""
-    browser = Browser(live_server.base)
-    assert browser.login(live_world.identities["member"].email, PASSWORD).status in (302, 303)
-    assert browser.get("/campaigns/").status == 200
-    token = browser.csrf_token("/campaigns/")
-    assert outcome(browser.post("/logout", {"csrf_token": token})) == LOGIN
-    assert outcome(browser.get("/campaigns/")) == LOGIN
+    """Logging out through the page's form (CSRF on) sends the next staff page to /login, on
+    this browser and on every other one the account is logged in on (the session version;
+    docs/deployment.md, "Sessions and accounts"). The account is one the crawl does not use, so
+    the crawl's own sessions stay alive."""
+    here, elsewhere = Browser(live_server.base), Browser(live_server.base)
+    for browser in (here, elsewhere):
+        assert browser.login(LOGOUT_EMAIL, PASSWORD).status in (302, 303)
+        assert browser.get("/campaigns/").status == 200
+    token = here.csrf_token("/campaigns/")
+    assert outcome(here.post("/logout", {"csrf_token": token})) == LOGIN
+    assert outcome(here.get("/campaigns/")) == LOGIN
+    assert outcome(elsewhere.get("/campaigns/")) == LOGIN
 
 
 def test_a_server_that_cannot_start_fails_with_its_output(tmp_path):
