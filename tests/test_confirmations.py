@@ -110,7 +110,7 @@ class TestWithCsrf:
 
     def test_the_confirmation_form_carries_a_token_and_deletes(self, client, member, campaign):
         with client.session_transaction() as session:
-            session["_user_id"] = str(member.id)
+            session["_user_id"] = member.get_id()
             session["_fresh"] = True
         # Set up the questions with CSRF tokens taken from the pages.
         token = re.search(
