@@ -381,3 +381,16 @@ class TestWithCsrf:
         assert response.status_code == 400
         assert "Сторінка застаріла" in response.get_data(as_text=True)
         assert stored_rows() == (0, 0)
+
+
+@pytest.mark.parametrize("body", [b"0", b"[1, 2]", b'"q-s1"', b"null", b"1.5", b'{"q-s1": "g5"}'])
+def test_a_json_body_of_any_shape_is_refused_and_stores_nothing(client, links, body):
+    """A JSON body is no form (Flask-WTF used to read it as a mapping: ``0`` or a list gave a
+    TypeError and a 500, found by a random draw of the test above); it is an empty post."""
+    response = client.post(
+        f"/s/{links['students']}", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert SUMMARY in page or "Недопустимий запит" in page
+    assert stored_rows() == (0, 0)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -60,6 +61,15 @@ class RespondentForm(FlaskForm):
     # A label of our own: without one WTForms translates the default label, and Flask-WTF
     # reads its translations file from disk for that on every request.
     submission_id = HiddenField(label="submission_id")
+
+    class Meta:
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            """Read form fields only. A JSON body, which no browser form sends, counts as an empty
+            post: Flask-WTF would take it for a mapping of fields and fail (a 500) on ``0`` or
+            a list."""
+            if request.is_json:
+                return request.form if request.method == "POST" else None
+            return super().wrap_formdata(form, formdata)  # type: ignore[misc]
 
     def __init__(
         self,
