@@ -190,6 +190,15 @@ BREAKAGES = [
     pytest.param(
         "teachers",
         "id: t3",
+        'id: "t3\\n"',
+        "questions[3].id",
+        'id: "t3',
+        "недопустимий ідентифікатор",
+        id="question-id-with-a-line-break",  # «$» alone matched before a final line break
+    ),
+    pytest.param(
+        "teachers",
+        "id: t3",
         "id: t1",
         "questions[t1].id",
         "id: t1\n    number: 3",

@@ -186,7 +186,7 @@ class Checker:
             self.error(line, _join(field, key), f"очікується ідентифікатор, а не {_kind(value)}")
             return None
         value = str(value)
-        if not pattern.match(value):
+        if not pattern.fullmatch(value):
             self.error(
                 line,
                 _join(field, key),
@@ -545,7 +545,7 @@ def _check_scales(check: Checker, data: MarkedDict) -> dict[str, Any]:
     for scale_id, scale in scales.items():
         field = f"scales.{scale_id}"
         line = scales.line_of(scale_id)
-        if not isinstance(scale_id, str) or not _IDENTIFIER.match(scale_id):
+        if not isinstance(scale_id, str) or not _IDENTIFIER.fullmatch(scale_id):
             check.error(line, field, "недопустимий ідентифікатор шкали (напр. degree)")
             continue
         scale = check.mapping(scale, line, field)
@@ -734,7 +734,7 @@ def _check_question(
     direction: Mapping[str, Any] | None,
 ) -> tuple[str, int, dict[str, Any]] | None:
     raw_id = item.get("id") if isinstance(item, dict) else None
-    valid_id = isinstance(raw_id, str) and _IDENTIFIER.match(raw_id)
+    valid_id = isinstance(raw_id, str) and _IDENTIFIER.fullmatch(raw_id)
     field = f"questions[{raw_id}]" if valid_id else f"questions[{index + 1}]"
     item = check.mapping(item, line, field)
     if item is None:
