@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache, wraps
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import (
@@ -37,7 +37,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import case, literal, or_, update
+from sqlalchemy import CursorResult, case, literal, or_, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
@@ -144,7 +144,7 @@ def _unlocked_after_success(user_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1  # an UPDATE's result has one
 
 
 def _safe_next(target: str | None) -> str:

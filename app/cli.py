@@ -127,7 +127,7 @@ def usage_message(error: click.UsageError) -> str:
         return text
     if isinstance(error, click.BadParameter):
         hint = error.param_hint or _param_name(error.param)
-        if isinstance(hint, (list, tuple)):
+        if not isinstance(hint, str):  # a list or tuple of the parameter's names
             hint = " / ".join(hint)
         hint = hint.replace("'", "").replace('"', "")
         return f"неприпустиме значення {hint}: {_bad_value(error)}."

@@ -1,5 +1,7 @@
 """Flask extensions, created once and bound to the app in ``create_app``."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -23,6 +25,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # What a type checker sees of ``db.Model``, a subclass of ``Base`` that Flask-SQLAlchemy
+    # makes at run time (table names from class names); mypy cannot follow it.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db
+from app.extensions import Model, db
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -105,7 +105,7 @@ class QuestionType(enum.StrEnum):
     TEXT = "text"
 
 
-class School(db.Model):
+class School(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -120,7 +120,7 @@ class School(db.Model):
         return db.session.scalar(select(cls).where(cls.slug == slug))
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -176,7 +176,7 @@ class User(UserMixin, db.Model):
         return db.session.scalar(select(cls).where(cls.email == email.strip().lower()))
 
 
-class Direction(db.Model):
+class Direction(Model):
     """A direction of the quality system, e.g. «Система оцінювання здобувачів освіти».
 
     ``definition`` holds the parsed direction file: requirements with their topics, the shared
@@ -211,7 +211,7 @@ class Direction(db.Model):
         return db.session.scalar(select(cls).where(cls.code == code, cls.school_id.is_(None)))
 
 
-class Questionnaire(db.Model):
+class Questionnaire(Model):
     """One version of one role's questionnaire for a direction."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -236,9 +236,9 @@ class Questionnaire(db.Model):
 
     def has_responses(self) -> bool:
         return (
-            db.session.scalar(
+            db.session.execute(
                 select(func.count(Response.id)).where(Response.questionnaire_id == self.id)
-            )
+            ).scalar_one()
             > 0
         )
 
@@ -253,7 +253,7 @@ class Questionnaire(db.Model):
         )
 
 
-class Question(db.Model):
+class Question(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
     # The id from the questionnaire file: stable across versions, used in form field names.
@@ -282,7 +282,7 @@ class Question(db.Model):
     __table_args__ = (UniqueConstraint("questionnaire_id", "key"),)
 
 
-class Option(db.Model):
+class Option(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
     key: Mapped[str] = mapped_column(String(64))
@@ -297,7 +297,7 @@ class Option(db.Model):
     __table_args__ = (UniqueConstraint("question_id", "key"),)
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     """One self-assessment run of a school for a direction in an academic year."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -347,7 +347,7 @@ class Campaign(db.Model):
         return campaign
 
 
-class RespondentLink(db.Model):
+class RespondentLink(Model):
     """The one link (and QR code) of a campaign for one role."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -368,7 +368,7 @@ class RespondentLink(db.Model):
         return db.session.scalar(select(cls).where(cls.token == token))
 
 
-class Response(db.Model):
+class Response(Model):
     """One submitted questionnaire. Deliberately holds no IP address, user agent or cookie,
     and no time finer than the day: the order of arrival must not be recoverable (a teacher who
     watched a class submit could match rows to pupils). Lists and exports order responses by
@@ -411,7 +411,7 @@ def utcnow_minute() -> datetime:
     return utcnow().replace(second=0, microsecond=0)
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     """One import of responses from a file: which campaign and role, who ran it, when, how
     many responses it stored, what kind of file and its name.
 
@@ -436,7 +436,7 @@ class ImportBatch(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One answer: a chosen option (one row per ticked option) or a text."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -469,7 +469,7 @@ class Answer(db.Model):
     )
 
 
-class QuestionnaireChange(db.Model):
+class QuestionnaireChange(Model):
     """One entry of a direction's editing history: who changed what, and when.
 
     Written by the questionnaire builder (and by uploads of questionnaire files); ``version``

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy.engine import make_url
 
@@ -37,11 +37,13 @@ def private_folder(path: Path) -> Path:
     return path
 
 
-def open_private(path: Path, mode: str = "wb") -> IO:
+def open_private(path: Path, mode: str = "wb") -> IO[Any]:
     """Open ``path`` for writing (``"wb"`` or ``"w"``), created or truncated, with mode 0600."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     os.fchmod(descriptor, FILE_MODE)  # an existing file keeps its mode through O_CREAT
-    return os.fdopen(descriptor, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+    if "b" in mode:
+        return os.fdopen(descriptor, mode)
+    return os.fdopen(descriptor, mode, encoding="utf-8")
 
 
 def write_private(path: Path, text: str) -> None:

@@ -32,7 +32,7 @@ def round_half_up(value: Fraction | int | Decimal, places: int = 1) -> float:
     if isinstance(value, Fraction | int):
         # Integer arithmetic: floor(|x| × 10^places + 1/2), sign restored (no float on the way).
         exact_value = Fraction(value)
-        scale = 10**places
+        scale: int = 10**places  # int ** int is typed Any (a negative power gives a float)
         numerator, denominator = abs(exact_value.numerator), exact_value.denominator
         units = (2 * scale * numerator + denominator) // (2 * denominator)
         return (units if exact_value >= 0 else -units) / scale
@@ -108,9 +108,10 @@ def _chi2_rows(table: np.ndarray, column_totals: np.ndarray, n: int) -> np.ndarr
     expected_a = n_a * column_totals / n
     expected_b = n_b * column_totals / n
     row_b = column_totals - row_a
-    return ((row_a - expected_a) ** 2 / expected_a).sum(axis=1) + (
+    chi2: np.ndarray = ((row_a - expected_a) ** 2 / expected_a).sum(axis=1) + (
         (row_b - expected_b) ** 2 / expected_b
     ).sum(axis=1)
+    return chi2
 
 
 def permutation_p_value(

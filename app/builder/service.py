@@ -349,7 +349,7 @@ def edit(
     user: User | None,
     action: str,
     summary: str,
-    change: Callable[[Document], None],
+    change: Callable[[Document], object],
 ) -> SaveOutcome:
     """Apply ``change`` to the role's latest document and save it (see :func:`save_document`).
 
@@ -484,7 +484,7 @@ def parse_options(text: str) -> list[dict[str, Any]]:
     Raises :class:`BuilderError` for a line that is not of that form, and for more than
     ``MAX_OPTIONS`` options.
     """
-    options = []
+    options: list[dict[str, Any]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue

@@ -236,7 +236,7 @@ def open_answers(campaign: Campaign, limit: int = OPEN_ANSWERS_SHOWN) -> tuple[O
             .order_by(Response.shuffle_key, Response.submission_id)
             .limit(limit)
         ).all()  # fmt: skip
-        shown = tuple(sorted(texts, key=alphabetical))
+        shown = tuple(sorted((t for t in texts if t is not None), key=alphabetical))
         result.append(OpenAnswers(role, key, number, text, total, shown))
     return tuple(result)
 
@@ -269,8 +269,11 @@ def results_page(
     titles: dict[str, tuple[str, str]] = {}
     for question in analysis.questions:
         if question.measures and question.measures not in titles:
-            topic = topic_titles.get(question.topic or "")
-            titles[question.measures] = (topic or question.text, question.text if topic else "")
+            topic_title = topic_titles.get(question.topic or "")
+            titles[question.measures] = (
+                topic_title or question.text,
+                question.text if topic_title else "",
+            )
     answers = open_answers(campaign) if campaign is not None and user and user.can_edit else ()
     # A role shown only as a count shows no texts either (docs/methodology.md, «Приватність»).
     answers = tuple(group for group in answers if group.role not in analysis.hidden_roles)

@@ -73,7 +73,7 @@ def upload(campaign_id: int) -> Any:
 
 def _answer_rows(analysis: ImportAnalysis | None, plan: ImportPlan) -> list[dict[str, Any]]:
     """The answers needing a decision (unknown) and those already decided (kept as choices)."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"question": key, "value": value, "option": option, "rows": None, "count": None}
         for (key, value), option in plan.answers.items()
     ]
@@ -97,8 +97,8 @@ def confirm(campaign_id: int, upload_id: str) -> Any:
     try:
         stored = service.get_upload(service.upload_folder(current_app), campaign, upload_id)
         link = service.link_of(campaign, stored)
-    except NotFound as error:
-        flash(str(error), "error")
+    except NotFound as missing:
+        flash(str(missing), "error")
         return redirect(url_for(".upload", campaign_id=campaign.id))
     form = ConfirmForm()
     action = request.form.get("action", "check")

@@ -209,10 +209,11 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
         text = analysis.question(gap.role_a, gap.question_a).text
         common = [gap.construct, text, gap.role_a, gap.role_b]
         if gap.kind == "multiple":
-            for option in gap.option_gaps:
-                gaps.append([*common, option.option_text, gap.n_a, gap.n_b, option.percent_a,
-                             option.percent_b, option.difference_pp, option.p_value, option.test,
-                             "так" if option.key else "ні"])  # fmt: skip
+            for option_gap in gap.option_gaps:
+                gaps.append([*common, option_gap.option_text, gap.n_a, gap.n_b,
+                             option_gap.percent_a, option_gap.percent_b, option_gap.difference_pp,
+                             option_gap.p_value, option_gap.test,
+                             "так" if option_gap.key else "ні"])  # fmt: skip
         else:
             gaps.append([*common, None, gap.n_a, gap.n_b, gap.share_a, gap.share_b,
                          gap.difference_pp, gap.p_value, gap.test,

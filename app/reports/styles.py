@@ -17,7 +17,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
-from docx.styles.style import BaseStyle
+from docx.styles.style import BaseStyle, ParagraphStyle
 
 FONT = "Times New Roman"
 BODY_SIZE = Pt(14)
@@ -80,7 +80,7 @@ def _remove_border(style: BaseStyle) -> None:
         ppr.remove(border)
 
 
-def _paragraph_style(document: DocumentObject, name: str, base: str = "Normal") -> BaseStyle:
+def _paragraph_style(document: DocumentObject, name: str, base: str = "Normal") -> ParagraphStyle:
     styles = document.styles
     try:
         return styles[name]

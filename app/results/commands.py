@@ -79,6 +79,7 @@ def level_set(campaign_id: int, level: str, justification: str) -> None:
     campaign = set_level_override(get_campaign(campaign_id), level, justification, user=None)
     analysis = analyze_campaign(campaign, with_dynamics=False)
     computed = analysis.computed_level.label if analysis.computed_level else "—"
+    assert analysis.final_level is not None  # the override just set
     click.echo(
         _("Рівень: %(final)s (розраховано: %(computed)s).",
           final=analysis.final_level.label, computed=computed)

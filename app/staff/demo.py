@@ -259,7 +259,7 @@ def _single_weights(
     options: Sequence[Option], positivity: float, character: random.Random
 ) -> list[float]:
     """Return a weight per option: ordinal options skewed to the top, the rest uneven."""
-    valued = sorted((o for o in options if o.value is not None), key=lambda o: -o.value)
+    valued = sorted((o for o in options if o.value is not None), key=lambda o: -(o.value or 0))
     if not valued:
         return [character.uniform(0.7, 1.3) for _option in options]
     share = min(0.97, max(0.2, positivity + character.uniform(-0.1, 0.08)))

@@ -430,19 +430,19 @@ def _check_requirements(check: Checker, data: MarkedDict) -> list[dict[str, Any]
             "title": check.text(item, "title", field),
             "topics": [],
         }
-        topics = item.get("topics")
+        raw_topics = item.get("topics")
         topics = (
-            check.sequence(topics, item.line_of("topics"), _join(field, "topics"))
-            if topics is not None
-            else []
-        )
+            check.sequence(raw_topics, item.line_of("topics"), _join(field, "topics"))
+            if raw_topics is not None
+            else None
+        ) or MarkedList()
         if topics and not check.capped(
             topics, item.line_of("topics"), _join(field, "topics"), MAX_TOPICS, "тем"
         ):
-            topics = []
-        for topic_index, topic in enumerate(topics or []):
+            topics = MarkedList()
+        for topic_index, raw_topic in enumerate(topics):
             topic_field = _join(field, f"topics[{topic_index + 1}]")
-            topic = check.mapping(topic, topics.line_of(topic_index), topic_field)
+            topic = check.mapping(raw_topic, topics.line_of(topic_index), topic_field)
             if topic is None:
                 continue
             check.unknown_keys(topic, TOPIC_KEYS, topic_field)
@@ -452,7 +452,10 @@ def _check_requirements(check: Checker, data: MarkedDict) -> list[dict[str, Any]
                     topic.line_of("id"), _join(topic_field, "id"), f"тема «{topic_id}» вже є"
                 )
             topic_ids.add(topic_id or "")
-            entry = {"id": topic_id, "title": check.text(topic, "title", topic_field)}
+            entry: dict[str, Any] = {
+                "id": topic_id,
+                "title": check.text(topic, "title", topic_field),
+            }
             if translations := check.translations(topic, topic_field, ("title",)):
                 entry["translations"] = translations
             requirement["topics"].append(entry)
@@ -566,14 +569,15 @@ def _check_scales(check: Checker, data: MarkedDict) -> dict[str, Any]:
                 scale["positive"], scale.line_of("positive"), _join(field, "positive")
             )
             valued = {option["id"] for option in options if option["value"] is not None}
-            for index, option_id in enumerate(positive or []):
+            positive = positive or MarkedList()
+            for index, option_id in enumerate(positive):
                 if option_id not in valued:
                     check.error(
                         positive.line_of(index),
                         _join(field, "positive"),
                         f"«{option_id}» не є варіантом цієї шкали зі значенням (value)",
                     )
-            entry["positive"] = [str(option_id) for option_id in positive or []]
+            entry["positive"] = [str(option_id) for option_id in positive]
         else:
             entry["positive"] = default_positive(options)
         result[scale_id] = entry
@@ -589,7 +593,12 @@ def _check_levels(check: Checker, data: MarkedDict) -> dict[str, float]:
     check.unknown_keys(levels, tuple(DEFAULT_LEVELS), "levels")
     result = {key: check.number(levels, key, "levels", 0, 100) for key in DEFAULT_LEVELS}
     high, sufficient, needs = (result[key] for key in DEFAULT_LEVELS)
-    if None not in (high, sufficient, needs) and not high > sufficient > needs:
+    if (
+        high is not None
+        and sufficient is not None
+        and needs is not None
+        and not high > sufficient > needs
+    ):
         check.error(
             levels.line, "levels", "пороги мають спадати: high > sufficient > needs_improvement"
         )
@@ -604,10 +613,15 @@ def _check_key_gap(check: Checker, data: MarkedDict) -> dict[str, float]:
         return dict(DEFAULT_KEY_GAP)
     check.unknown_keys(key_gap, tuple(DEFAULT_KEY_GAP), "key_gap")
     result = dict(DEFAULT_KEY_GAP)
+    # (a number that is not valid is None with an error noted: the definition is refused)
     if "min_difference_pp" in key_gap:
-        result["min_difference_pp"] = check.number(key_gap, "min_difference_pp", "key_gap", 0, 100)
+        difference = check.number(key_gap, "min_difference_pp", "key_gap", 0, 100)
+        if difference is not None:
+            result["min_difference_pp"] = difference
     if "max_p_value" in key_gap:
-        result["max_p_value"] = check.number(key_gap, "max_p_value", "key_gap", 0, 1)
+        p_value = check.number(key_gap, "max_p_value", "key_gap", 0, 1)
+        if p_value is not None:
+            result["max_p_value"] = p_value
     return result
 
 
@@ -692,10 +706,10 @@ def _check_questions(
     constructs: dict[str, str] = {}
     result = []
     for index, item in enumerate(items):
-        question = _check_question(check, item, items.line_of(index), index, direction)
-        if question is None:
+        checked = _check_question(check, item, items.line_of(index), index, direction)
+        if checked is None:
             continue
-        field, line, question = question
+        field, line, question = checked
         key = question["id"]
         if key is not None:
             if key in ids:

@@ -43,9 +43,9 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from app.errors import AnketaError
 from app.extensions import db
@@ -801,7 +801,9 @@ def _insert_batch(
         return 0
     today = kyiv_today()
     inserted = db.session.execute(
-        insert(Response.__table__).returning(Response.__table__.c.id, sort_by_parameter_order=True),
+        insert(cast(Table, Response.__table__)).returning(
+            Response.__table__.c.id, sort_by_parameter_order=True
+        ),
         [
             {
                 "campaign_id": link.campaign_id,
@@ -836,6 +838,7 @@ def _insert_batch(
     if connection.dialect.name == "postgresql":
         # COPY streams the rows in one round trip (executemany would make one per answer).
         raw = connection.connection.driver_connection
+        assert raw is not None  # a live psycopg connection (None only once detached)
         with raw.cursor() as cursor, cursor.copy(_COPY_ANSWERS) as copy:
             for row in answer_rows:
                 copy.write_row(
@@ -843,7 +846,7 @@ def _insert_batch(
                      row["option_id"], row["text"], row["tally"])
                 )  # fmt: skip
     else:
-        db.session.execute(insert(Answer.__table__), answer_rows)
+        db.session.execute(insert(cast(Table, Answer.__table__)), answer_rows)
     return len(fresh)
 
 

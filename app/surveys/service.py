@@ -22,11 +22,11 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, cast
 
 from flask import current_app, has_request_context
 from flask_babel import gettext
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import AnketaError
@@ -312,8 +312,9 @@ def check_answers(
 RESPONSE_BY_SUBMISSION_ID = select(Response).where(
     Response.submission_id == bindparam("submission_id")
 )
-INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)
-INSERT_ANSWERS = insert(Answer.__table__)
+# (``__table__`` is typed as any FromClause; a mapped class's is its Table)
+INSERT_RESPONSE = insert(cast(Table, Response.__table__)).returning(Response.__table__.c.id)
+INSERT_ANSWERS = insert(cast(Table, Answer.__table__))
 
 
 def find_submission(submission_id: str) -> Response | None:

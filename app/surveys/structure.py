@@ -26,7 +26,7 @@ from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, func, select
 
 from app.extensions import db
 from app.models import Option, Question, Questionnaire
@@ -81,7 +81,7 @@ class QuestionnaireStructure:
         )
 
 
-def question_stamp(questionnaire_id: ColumnElement[Any] | int) -> ColumnElement[Any]:
+def question_stamp(questionnaire_id: ColumnExpressionArgument[Any] | int) -> ColumnElement[Any]:
     """Return a scalar subquery: the sum of the ids of a questionnaire's questions (0 if none).
 
     It changes whenever the questions are rewritten (see the module docstring); a sum rather

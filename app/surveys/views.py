@@ -220,7 +220,7 @@ def _submit(
         else:
             # The token from the URL, not ``link.token``: the commit expired the link, and
             # reading it back would cost a query.
-            return _sent(request.view_args["token"])
+            return _sent((request.view_args or {})["token"])
     elif status != "open":
         return _not_open(link, status, 409)
     else:
