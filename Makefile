@@ -30,10 +30,9 @@ demo: $(STAMP)
 	$(BIN)/anketa demo
 	$(BIN)/anketa run --host $(HOST) --port $(PORT)
 
-## make test: the whole suite on SQLite, then again on PostgreSQL when it is reachable
-## (required in CI).
-test: $(STAMP)
-	$(BIN)/ruff check .
+## make test: the checks of `make lint`, then the whole suite on SQLite, then again on
+## PostgreSQL when it is reachable (required in CI).
+test: lint
 	$(BIN)/pytest
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_URL)"; then \
 		echo "== the suite again on PostgreSQL ($(PG_URL))"; \
@@ -53,9 +52,11 @@ serve: $(STAMP)
 	$(BIN)/anketa questionnaires load
 	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT)
 
+## make lint: ruff (lint and format check) and mypy, as the pre-commit hooks run them.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy app
 
 clean:
 	rm -rf $(VENV) .pytest_cache
