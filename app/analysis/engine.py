@@ -158,8 +158,8 @@ class _Distribution:
     options: tuple[OptionResult, ...]
     positive: Fraction | None
     positive_count: int | None
-    valued_answered: int
-    unknown_count: int
+    valued_answered: int | None  # None for a hidden question: not published, not zero
+    unknown_count: int | None
 
 
 def positive_keys(question: QuestionDef, definition: Mapping[str, Any]) -> frozenset[str]:
@@ -681,8 +681,8 @@ def analyze(
         hidden = hidden_roles.get(q.role) or _hidden_question(
             q, question_counts, imported.questions.get((q.role, q.key)), thresholds
         )
-        if hidden:
-            dist = _Distribution(question_counts.answered, (), None, None, 0, 0)
+        if hidden:  # only the count is published; every other figure is None, not 0
+            dist = _Distribution(question_counts.answered, (), None, None, None, None)
         else:
             dist = _distribution(q, question_counts, good)
             computed.append((q, dist))
