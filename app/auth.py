@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache, wraps
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -37,7 +37,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import CursorResult, case, literal, or_, update
+from sqlalchemy import case, literal, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
@@ -98,7 +99,13 @@ def authenticate(email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password):
         _count_failure(user.id)
         return None
-    return user if _unlocked_after_success(user.id) else None
+    version = _unlocked_after_success(user.id)
+    if version is None:
+        return None
+    # The session carries the version the unlocking UPDATE saw, not one read afterwards: a
+    # lock that a parallel failure sets next bumps the version and so ends this session too.
+    set_committed_value(user, "session_version", version)
+    return user
 
 
 def _count_failure(user_id: int) -> None:
@@ -130,21 +137,23 @@ def _count_failure(user_id: int) -> None:
     db.session.commit()
 
 
-def _unlocked_after_success(user_id: int) -> bool:
-    """Clear an expired lock and return True, unless the account is locked now (False).
+def _unlocked_after_success(user_id: int) -> int | None:
+    """Clear an expired lock and return the account's session version, unless the account is
+    locked now (None).
 
     A conditional UPDATE: a lock that a parallel failure set after this attempt read the user
     is seen here, and the correct password is refused. Failures are not forgiven.
     """
     now = utcnow()
-    result = db.session.execute(
+    version = db.session.execute(
         update(User)
         .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
         .values(locked_until=None)
+        .returning(User.session_version)
         .execution_options(synchronize_session=False)
-    )
+    ).scalar()
     db.session.commit()
-    return cast(CursorResult[Any], result).rowcount == 1  # an UPDATE's result has one
+    return version
 
 
 def _safe_next(target: str | None) -> str:

@@ -121,6 +121,31 @@ def test_a_lock_set_during_the_password_check_refuses_the_right_password(app, me
     assert authenticate(member.email, factories.PASSWORD) is None
 
 
+def test_a_lock_set_right_after_the_right_password_ends_that_new_session(app, member, monkeypatch):
+    """The race CI once hit on PostgreSQL: the right password's UPDATE finds the account
+    unlocked, then a parallel fifth failure locks it (bumping the session version) before the
+    login has read the version for its cookie. The cookie must carry the version the UPDATE
+    saw, so the lock ends this session too."""
+    real_unlock = auth._unlocked_after_success
+
+    def unlock_then_another_worker_locks(user_id: int) -> int | None:
+        version = real_unlock(user_id)
+        bump = User.session_version + 1
+        db.session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(locked_until=utcnow() + LOCKOUT, session_version=bump)
+        )
+        db.session.commit()
+        return version
+
+    monkeypatch.setattr(auth, "_unlocked_after_success", unlock_then_another_worker_locks)
+    client = app.test_client()
+    data = {"email": member.email, "password": factories.PASSWORD}
+    assert request(app, client, "POST", "/login", data=data).status_code == 302
+    assert request(app, client, "GET", "/campaigns/").status_code == 302
+
+
 def test_the_lock_ends_the_accounts_sessions(app, member):
     client, attacker = app.test_client(), app.test_client()
     with app.app_context():

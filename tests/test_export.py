@@ -46,6 +46,7 @@ def campaign(school) -> Campaign:
         {"grade": "g6", "clear": "none", "sources": ["class_teacher"]},
         {"grade": "g7", "clear": "partly", "access": "dont_know"},  # multiple skipped
         {"grade": "g5", "clear": "mostly", "sources": ["site", "class_teacher", "teacher"]},
+        {"clear": "full", "access": "yes"},  # no grade: 5 students, a role that is shown
     ]
     for answers in student_answers:
         factories.make_response(campaign, "students", answers)
@@ -154,7 +155,7 @@ def test_csv_texts_exact(member_client, campaign):
 
 def test_csv_multiple_choice_joined_and_flags(member_client, campaign):
     data = member_client.get(f"/campaigns/{campaign.id}/export/responses.csv?role=students").data
-    header, first, second, third, fourth = read_csv(data)
+    header, first, second, third, fourth, _fifth = read_csv(data)
     at = header.index("9. Інформацію про критерії оцінювання я отримую…")
     assert header[at + 1 : at + 4] == [
         "9. Інформацію про критерії оцінювання я отримую…: Від учителя-предметника",
@@ -276,12 +277,12 @@ def test_versions_merged_by_key(member_client, campaign):
                                  option_id=old.questions[0].options[1].id)])
     )  # fmt: skip
     db.session.commit()
-    factories.make_response(campaign, "parents", {"understand": "full"})
+    factories.make_responses(campaign, "parents", [({"understand": "full"}, 4)])  # 5 in all
     in_made_order()
     data = member_client.get(f"/campaigns/{campaign.id}/export/responses.csv?role=parents").data
-    header, first, second = read_csv(data)
+    header, first, *rest = read_csv(data)
     assert header == ["№", "Дата", "5. Я розумію що таке критерії оцінювання."]
-    assert (first[2], second[2]) == ("Здебільшого", "У повній мірі")
+    assert [first[2], *(row[2] for row in rest)] == ["Здебільшого"] + ["У повній мірі"] * 4
 
 
 def test_director_cannot_export_responses(director_client, campaign):
@@ -290,6 +291,11 @@ def test_director_cannot_export_responses(director_client, campaign):
 
 
 def test_tables_xlsx(director_client, campaign):
+    ungraded = db.session.scalars(
+        select(Response).where(Response.role == "students").order_by(Response.id.desc())
+    ).first()
+    db.session.delete(ungraded)  # 4 students left: a role hidden as a whole
+    db.session.commit()
     response = director_client.get(f"/campaigns/{campaign.id}/export/tables.xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))

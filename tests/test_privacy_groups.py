@@ -9,6 +9,7 @@ numbers with the imported answers known to the attacker.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -26,6 +27,7 @@ from tests import factories
 from tests.test_privacy_rules import consistent_answers
 
 NOTE = "замало відповідей для аналізу (менше 5)"
+MIXED = "замало відповідей для аналізу (менше 5 з форми або з імпорту)"
 TEACHER_PERCENTS = ("66,7", "33,3", "66.7", "33.3")
 COMMENT = "Більше прикладів у журналі"
 
@@ -236,3 +238,98 @@ def _answer_group_bys(campaign: Campaign) -> int:
 def test_imported_answers_are_read_only_when_a_role_mixes_sources(school, three_teachers):
     assert _answer_group_bys(three_teachers) == 1  # one source per role
     assert _answer_group_bys(padded_campaign(factories.make_school("b", "Ліцей"), 5)) == 2
+
+
+# --- the responses exports of a role hidden as a whole -------------------------------------------
+
+TEACHER_HEADER = ["№", "Дата", "7. Я розумію що таке критерії оцінювання.", "8. Ваші пропозиції"]
+TEACHER_ANSWERS = ("У повній мірі", "Частково", COMMENT)
+
+
+def read_csv(data: bytes) -> list[list[str]]:
+    assert data.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_three_teachers_in_responses_csv(member_client, three_teachers):
+    url = f"/campaigns/{three_teachers.id}/export/responses.csv?role=teachers"
+    for raw in ("", "&raw=1"):
+        response = member_client.get(url + raw)
+        assert response.status_code == 200 and response.is_streamed
+        data = response.data
+        assert read_csv(data) == [TEACHER_HEADER, [f"Вчителі — 3: {NOTE}", "", "", ""]]
+        assert not any(answer in data.decode("utf-8-sig") for answer in TEACHER_ANSWERS)
+    students = read_csv(member_client.get(url.replace("teachers", "students")).data)
+    assert len(students) == 11  # 10 students: a role that is shown gives its rows
+
+
+def test_three_teachers_in_cli_export_csv(runner, three_teachers, tmp_path):
+    target = tmp_path / "teachers.csv"
+    args = ["export", str(three_teachers.id), "-o", str(target), "--role", "teachers", "--raw"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    data = target.read_bytes()
+    assert read_csv(data) == [TEACHER_HEADER, [f"Вчителі — 3: {NOTE}", "", "", ""]]
+    assert not any(answer in data.decode("utf-8-sig") for answer in TEACHER_ANSWERS)
+
+
+def _sheets(data: bytes) -> dict[str, list[tuple]]:
+    workbook = load_workbook(io.BytesIO(data))
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook.worksheets}
+
+
+def test_three_teachers_in_responses_xlsx(member_client, runner, three_teachers, tmp_path):
+    web = member_client.get(f"/campaigns/{three_teachers.id}/export/responses.xlsx").data
+    target = tmp_path / "responses.xlsx"
+    result = runner.invoke(args=["export", str(three_teachers.id), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    for data in (web, target.read_bytes()):
+        sheets = _sheets(data)
+        assert sheets["Вчителі"] == [
+            tuple(TEACHER_HEADER),
+            (f"Вчителі — 3: {NOTE}", None, None, None),
+        ]
+        assert len(sheets["Учні"]) == 11 and len(sheets["Батьки"]) == 7
+        values = [str(v) for rows in sheets.values() for row in rows for v in row if v is not None]
+        assert not any(COMMENT in value for value in values)
+
+
+def test_one_form_and_four_imported_teachers_in_the_responses(
+    member_client, runner, school, tmp_path
+):
+    direction = factories.make_direction()
+    campaign = factories.make_campaign(school, direction, factories.small_questionnaires(direction))
+    factories.make_response(campaign, "teachers", {"understand": "none", "comment": COMMENT},
+                            source="web")  # fmt: skip
+    for i in range(4):
+        factories.make_response(campaign, "teachers", {"understand": "partly"},
+                                submission_id=f"import:1:row-{i}", source="import")  # fmt: skip
+    factories.make_responses(campaign, "students", [({"grade": "g5", "clear": "full"}, 5)])
+    document = member_client.get(f"/api/v1/campaigns/{campaign.id}/results").json
+    assert document["hidden_roles"] == {"teachers": {"reason": "mixed_sources", "note": MIXED}}
+    expected = [f"Вчителі — 5: {MIXED}", "", "", ""]
+    data = member_client.get(f"/campaigns/{campaign.id}/export/responses.csv?role=teachers").data
+    target = tmp_path / "teachers.csv"
+    args = ["export", str(campaign.id), "-o", str(target), "--role", "teachers"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    for csv_data in (data, target.read_bytes()):
+        assert read_csv(csv_data) == [TEACHER_HEADER, expected]
+        assert "Зовсім ні" not in csv_data.decode() and COMMENT not in csv_data.decode()
+    sheets = _sheets(member_client.get(f"/campaigns/{campaign.id}/export/responses.xlsx").data)
+    assert sheets["Вчителі"] == [tuple(TEACHER_HEADER), (expected[0], None, None, None)]
+    assert len(sheets["Учні"]) == 6
+
+
+def test_five_teachers_give_their_five_rows(member_client, runner, school, tmp_path):
+    direction = factories.make_direction()
+    campaign = factories.make_campaign(school, direction, factories.small_questionnaires(direction))
+    answers = {"understand": "full", "comment": COMMENT}
+    factories.make_responses(campaign, "teachers", [(answers, 5)])
+    data = member_client.get(f"/campaigns/{campaign.id}/export/responses.csv?role=teachers").data
+    header, *rows = read_csv(data)
+    assert header == TEACHER_HEADER
+    assert [row[2:] for row in rows] == [["У повній мірі", COMMENT]] * 5
+    assert NOTE not in data.decode("utf-8-sig")
+    sheets = _sheets(member_client.get(f"/campaigns/{campaign.id}/export/responses.xlsx").data)
+    assert [row[2:] for row in sheets["Вчителі"][1:]] == [("У повній мірі", COMMENT)] * 5

@@ -133,6 +133,27 @@ def test_no_open_text_in_the_document(runner, school):
     assert t9["text_answers_count"] == 9
 
 
+def test_a_hidden_role_publishes_no_false_zeros(runner, school, schema):
+    """3 teachers: their questions publish the respondents and the count who answered, and
+    every other figure null (not 0, which would be false), and the document stays valid."""
+    campaign = make_seed_campaign(school, respondents={"teachers": 3, "students": 20})
+    document = analyze_json(runner, campaign.id)
+    assert validate(document, schema) == []
+    assert document["hidden_roles"]["teachers"]["reason"] == "small_group"
+    teachers = [q for q in document["questions"] if q["role"] == "teachers"]
+    assert teachers and {q["hidden"] for q in teachers} == {"small_group"}
+    assert any(q["ordinal"] for q in teachers)  # the ordinal branch is exercised
+    for q in teachers:
+        figures = (q["valued_answered"], q["unknown_count"], q["positive_count"])
+        assert figures == (None, None, None), q["id"]
+        assert q["respondents"] == 3 and 0 < q["answered"] <= 3
+    shown = [q for q in document["questions"] if q["role"] == "students" and q["ordinal"]]
+    assert shown and all(q["valued_answered"] > 0 for q in shown)  # a shown role: numbers
+    broken = json.loads(json.dumps(document))
+    broken["questions"][0]["valued_answered"] = -1
+    assert validate(broken, schema) == ["$.questions[0].valued_answered: -1 < 0"]
+
+
 def test_the_validator_rejects_broken_documents(runner, school, schema):
     campaign = make_seed_campaign(school, respondents={"teachers": 5})
     document = analyze_json(runner, campaign.id)

@@ -158,8 +158,8 @@ class _Distribution:
     options: tuple[OptionResult, ...]
     positive: Fraction | None
     positive_count: int | None
-    valued_answered: int
-    unknown_count: int
+    valued_answered: int | None  # None for a hidden question: not published, not zero
+    unknown_count: int | None
 
 
 def positive_keys(question: QuestionDef, definition: Mapping[str, Any]) -> frozenset[str]:
@@ -365,7 +365,7 @@ def _ordinal_gap(
         # Different scales (e.g. «Так / Ні» against a four-level frequency) cannot be lined
         # up level by level: the test is on positive / not positive (2×2).
         rows = [
-            [dist.positive_count or 0, dist.valued_answered - (dist.positive_count or 0)]
+            [dist.positive_count or 0, (dist.valued_answered or 0) - (dist.positive_count or 0)]
             for dist in (da, db)
         ]
     test = homogeneity_test(*rows)
@@ -381,8 +381,8 @@ def _ordinal_gap(
         role_b=qb.role,
         question_a=qa.key,
         question_b=qb.key,
-        n_a=da.valued_answered,
-        n_b=db.valued_answered,
+        n_a=da.valued_answered or 0,  # (None only for a hidden question, which has no gap)
+        n_b=db.valued_answered or 0,
         share_a=rounded(da.positive),
         share_b=rounded(db.positive),
         difference_pp=difference,
@@ -681,8 +681,8 @@ def analyze(
         hidden = hidden_roles.get(q.role) or _hidden_question(
             q, question_counts, imported.questions.get((q.role, q.key)), thresholds
         )
-        if hidden:
-            dist = _Distribution(question_counts.answered, (), None, None, 0, 0)
+        if hidden:  # only the count is published; every other figure is None, not 0
+            dist = _Distribution(question_counts.answered, (), None, None, None, None)
         else:
             dist = _distribution(q, question_counts, good)
             computed.append((q, dist))
@@ -717,7 +717,9 @@ def analyze(
                 valued_answered=dist.valued_answered,
                 unknown_count=dist.unknown_count,
                 unknown_share=(
-                    percent(dist.unknown_count, dist.answered) if q.ordinal and not hidden else None
+                    percent(dist.unknown_count or 0, dist.answered)  # (None only when hidden)
+                    if q.ordinal and not hidden
+                    else None
                 ),
                 text_answers_count=dist.answered if q.type == "text" else 0,
                 segment=q.segment,

@@ -235,8 +235,8 @@ class QuestionResult:
     ordinal: bool = False
     positive_share: float | None = None
     positive_count: int | None = None
-    valued_answered: int = 0
-    unknown_count: int = 0
+    valued_answered: int | None = 0
+    unknown_count: int | None = 0
     unknown_share: float | None = None
     text_answers_count: int = 0
     segment: bool = False
@@ -244,7 +244,9 @@ class QuestionResult:
     respondents: int = 0  # responses of this role in the campaign
     #: Why nothing but the counts is published (PRIVACY_REASONS), or None: the role or the
     #: question has too few respondents, in all or in one source. ``options`` is then empty
-    #: and every share None; the question has no gap, no breakdown and no part in the scores.
+    #: and every share and every count but ``answered`` and ``respondents`` (``positive_count``,
+    #: ``valued_answered``, ``unknown_count``) None, never a false 0; the question has no gap,
+    #: no breakdown and no part in the scores.
     hidden: str | None = None
     report_phrases: Mapping[str, Any] | None = field(default=None, compare=False)
 

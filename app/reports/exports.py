@@ -5,7 +5,9 @@ question («7. Текст питання») with the chosen option's text; a mul
 column with the ticked options joined by «; » and one 0/1 column per option
 («9. Текст: Варіант»); a text answer is written as it was typed. No submission id, no time
 finer than the date (Kyiv), and a grade is hidden where its group is smaller than the privacy
-threshold, as on the results page.
+threshold, as on the results page. A role the analysis shows only as a count
+(``CampaignAnalysis.hidden_roles``) has no response rows at all: its header, then one row with
+its count and the analysis's words («Вчителі — 3: замало відповідей для аналізу (менше 5)»).
 
 Memory stays constant in the number of responses: rows come one at a time from
 ``app.results.export_rows.iter_responses``; the CSV is produced in chunks for a streamed HTTP
@@ -23,7 +25,7 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from app.analysis.results import ROLES, CampaignAnalysis
+from app.analysis.results import ROLES, CampaignAnalysis, too_few_words
 from app.extensions import db
 from app.models import Campaign
 from app.results.export_rows import (
@@ -83,6 +85,19 @@ def response_cells(
     return cells
 
 
+def hidden_role_row(structure: ExportStructure, role: str, width: int) -> list[str | None] | None:
+    """Return the one row a role hidden as a whole has instead of its responses: in its first
+    cell its count and the analysis's words, «Вчителі — 3: замало відповідей для аналізу
+    (менше 5)», then empty cells up to ``width`` (the header's); None for a role whose
+    responses may be exported."""
+    reason = structure.hidden_roles.get(role)
+    if reason is None:
+        return None
+    words = too_few_words(reason, structure.min_group_size)
+    note = f"{SHEET_TITLES.get(role, role)} — {structure.respondents.get(role, 0)}: {words}"
+    return [note, *[None] * (width - 1)]
+
+
 def _roles(structure: ExportStructure) -> list[str]:
     return [role for role in ROLES if role in structure.questions]
 
@@ -94,11 +109,12 @@ def csv_chunks(campaign: Campaign, role: str, *, raw: bool = False) -> Iterator[
     before it (``app.text_safety.spreadsheet_safe``); ``raw`` writes every text as stored
     (docs/exports.md).
 
-    Everything read through the ORM from ``campaign`` (its questions, its privacy threshold) is
-    read here, before the first chunk; the chunks need only the campaign's id. A streamed
-    response is sent after its view has returned, when the request's session has been removed
-    and ``campaign`` is detached (``stream_with_context`` gives the chunks a new session, not
-    the view's), so nothing may be loaded lazily from it then.
+    A role hidden as a whole gives its header and :func:`hidden_role_row`, nothing else.
+    Everything read through the ORM from ``campaign`` (its questions, its privacy threshold,
+    whether the role is hidden) is read here, before the first chunk; the chunks need only the
+    campaign's id. A streamed response is sent after its view has returned, when the request's
+    session has been removed and ``campaign`` is detached (``stream_with_context`` gives the
+    chunks a new session, not the view's), so nothing may be loaded lazily from it then.
 
     Raises KeyError, before returning, when the campaign has no questionnaire of ``role``.
     """
@@ -114,12 +130,17 @@ def _csv_rows(
     raw: bool,
 ) -> Iterator[str]:
     """Yield the CSV of :func:`csv_chunks`, reading the responses in the current session."""
-    campaign = db.session.get(Campaign, campaign_id)  # this session's own instance
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     cell = (lambda value: value) if raw else spreadsheet_safe
     buffer.write("\ufeff")
-    writer.writerow(map(cell, header_row(questions)))
+    header = header_row(questions)
+    writer.writerow(map(cell, header))
+    if (hidden := hidden_role_row(structure, role, len(header))) is not None:
+        writer.writerow(map(cell, hidden))
+        yield buffer.getvalue()
+        return
+    campaign = db.session.get(Campaign, campaign_id)  # this session's own instance
     responses = iter_responses(campaign, role, structure) if campaign is not None else ()
     for number, response in enumerate(responses, start=1):
         cells = response_cells(questions, response.answers)
@@ -159,13 +180,19 @@ class _TextSheet:
 def write_responses_xlsx(campaign: Campaign, target: IO[bytes], roles: Sequence[str] = ()) -> None:
     """Write the responses as XLSX to ``target``: one sheet per role («Вчителі», «Учні»,
     «Батьки»), in write-only mode (constant memory). ``roles`` limits the sheets (default:
-    every role the campaign has). Raises nothing for an empty campaign (header rows only)."""
+    every role the campaign has). A role hidden as a whole gets its header and
+    :func:`hidden_role_row`, no response. Raises nothing for an empty campaign (header rows
+    only)."""
     structure = export_structure(campaign)
     workbook = Workbook(write_only=True)
     for role in roles or _roles(structure):
         questions = structure.questions.get(role, ())
         sheet = _TextSheet(workbook, SHEET_TITLES.get(role, role))
-        sheet.append(header_row(questions))
+        header = header_row(questions)
+        sheet.append(header)
+        if (hidden := hidden_role_row(structure, role, len(header))) is not None:
+            sheet.append(hidden)
+            continue
         for number, response in enumerate(iter_responses(campaign, role, structure), start=1):
             cells = response_cells(questions, response.answers)
             sheet.append([number, response.submitted_on, *cells])

@@ -78,16 +78,6 @@ def responses_by_source(campaign: Campaign) -> dict[tuple[int, str], tuple[int, 
     return {(qid, role): (n, int(i or 0)) for qid, role, n, i in rows}
 
 
-def responses_per_questionnaire(campaign: Campaign) -> dict[tuple[int, str], int]:
-    """Return {(questionnaire id, role): responses} of a campaign (one GROUP BY)."""
-    rows = db.session.execute(
-        select(Response.questionnaire_id, Response.role, func.count())
-        .where(Response.campaign_id == campaign.id)
-        .group_by(Response.questionnaire_id, Response.role)
-    )
-    return {(questionnaire_id, role): n for questionnaire_id, role, n in rows}
-
-
 def campaign_questionnaires(
     campaign: Campaign, answered: Iterable[int] = ()
 ) -> list[Questionnaire]:

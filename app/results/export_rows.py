@@ -10,21 +10,27 @@ in an export says nothing about when it was sent (docs/methodology.md, "Order an
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
 from sqlalchemy import String, case, func, select, type_coerce
 
-from app.analysis.engine import hidden_groups, segment_questions, thresholds_from
+from app.analysis.engine import (
+    CampaignCounts,
+    hidden_groups,
+    hidden_roles_of,
+    segment_questions,
+    thresholds_from,
+)
 from app.extensions import db
 from app.models import Answer, Campaign, Response
 from app.results.aggregate import (
     FORM_SOURCE,
     CampaignStructure,
     campaign_structure,
-    responses_per_questionnaire,
+    responses_by_source,
 )
 
 BATCH = 2_000
@@ -65,17 +71,37 @@ class ExportStructure:
     questions: dict[str, tuple[ExportQuestion, ...]]
     question_keys: dict[int, tuple[str, str]]
     option_keys: dict[int, str]
+    #: {role: reason} of the roles the analysis shows only as a count
+    #: (app.analysis.engine.hidden_roles_of): their exports hold no response (docs/exports.md).
+    hidden_roles: Mapping[str, str] = field(default_factory=dict)
+    #: Responses per role, and the privacy threshold the decision was made with.
+    respondents: Mapping[str, int] = field(default_factory=dict)
+    min_group_size: int = 5
 
 
 def export_structure(campaign: Campaign) -> ExportStructure:
     """Return the campaign's questions per role (current versions' order, then older-only
     questions) and the id maps, from the questionnaires of its links and of its responses.
 
-    Each role's segment question carries the option keys to hide (:func:`hidden_segments`).
+    Each role's segment question carries the option keys to hide (:func:`hidden_segments`);
+    ``hidden_roles`` names the roles hidden as a whole, decided by the analysis's own rule
+    (app.analysis.engine.hidden_roles_of) on the responses per role and source, which the one
+    GROUP BY that finds the answered questionnaires counts too. Raises nothing.
     """
-    answered = [qid for qid, _role in responses_per_questionnaire(campaign)]
-    structure = campaign_structure(campaign, answered)
-    hidden = hidden_segments(campaign, structure)
+    by_source = responses_by_source(campaign)
+    structure = campaign_structure(campaign, [qid for qid, _role in by_source])
+    threshold = privacy_threshold(campaign)
+    respondents: Counter[str] = Counter()
+    imported: Counter[str] = Counter()
+    for (_questionnaire_id, role), (n, from_imports) in by_source.items():
+        respondents[role] += n
+        imported[role] += from_imports
+    counts = CampaignCounts(
+        respondents=dict(respondents),
+        questions={},
+        imported=CampaignCounts(respondents=dict(imported), questions={}),
+    )
+    hidden = hidden_segments(campaign, structure, threshold)
     questions: dict[str, list[ExportQuestion]] = {}
     for question in structure.questions:
         questions.setdefault(question.role, []).append(
@@ -92,17 +118,31 @@ def export_structure(campaign: Campaign) -> ExportStructure:
         questions={role: tuple(items) for role, items in questions.items()},
         question_keys=dict(structure.question_ids),
         option_keys=dict(structure.option_keys),
+        hidden_roles=hidden_roles_of(counts, threshold),
+        respondents=dict(respondents),
+        min_group_size=threshold,
     )
 
 
+def privacy_threshold(campaign: Campaign) -> int:
+    """Return the campaign's privacy threshold as the analysis takes it: the stricter of the
+    configuration's ``ANKETA_MIN_GROUP_SIZE`` and the direction's own (engine.thresholds_from).
+    Raises ValueError for a direction whose thresholds are not numbers."""
+    return thresholds_from(
+        campaign.direction.definition or {},
+        int(current_app.config.get("ANKETA_MIN_GROUP_SIZE", 5)),
+    ).min_group_size
+
+
 def hidden_segments(
-    campaign: Campaign, structure: CampaignStructure
+    campaign: Campaign, structure: CampaignStructure, threshold: int
 ) -> dict[tuple[str, str], frozenset[str]]:
     """Return {(role, segment question key): option keys to hide} for the campaign's roles.
 
     A role's segment question is its first single-choice question marked ``segment`` (the
     analysis's rule). Its groups are hidden by the analysis's own rule
-    (app.analysis.engine.hidden_groups) with the campaign's privacy threshold, on each grade's
+    (app.analysis.engine.hidden_groups) with the campaign's privacy ``threshold``
+    (:func:`privacy_threshold`), on each grade's
     respondents per source (form, imports), so a grade the results page hides is hidden in the
     responses too. One GROUP BY. Raises nothing.
     """
@@ -122,10 +162,6 @@ def hidden_segments(
         if option_id in structure.option_keys:  # versions merge by option key
             key = (structure.option_keys[option_id], int(from_import))
             sizes[structure.question_ids[question_id]][key] += n
-    threshold = thresholds_from(
-        campaign.direction.definition or {},
-        int(current_app.config.get("ANKETA_MIN_GROUP_SIZE", 5)),
-    ).min_group_size
     hidden = {}
     for role, question in segment_of.items():
         counted = sizes[(role, question.key)]
