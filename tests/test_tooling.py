@@ -32,11 +32,12 @@ STRICT_FLAGS = {
 
 def _planned(target: str) -> list[str]:
     """Return the commands ``make <target>`` would run, without running them (``make -n``;
-    -o keeps the venv step out)."""
+    -o keeps the venv step out; --no-print-directory, since under ``make test`` this make is a
+    nested one, which would print «Entering directory» lines)."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     result = subprocess.run(
-        ["make", "-n", "-o", ".venv/.installed", target],
+        ["make", "-n", "--no-print-directory", "-o", ".venv/.installed", target],
         cwd=ROOT,
         capture_output=True,
         text=True,
