@@ -75,10 +75,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.builder import views as builder_views
     from app.cli import register_commands
     from app.dashboard import views as dashboard_views
+    from app.exports import views as export_views
     from app.imports import views as import_views
     from app.reports import views as report_views
     from app.staff import views as staff_views
-    from app.surveys import views as survey_views
+    from app.surveys.respondent import views as survey_views
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
@@ -89,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(builder_views.bp)
     app.register_blueprint(import_views.bp)
     app.register_blueprint(dashboard_views.bp)
+    app.register_blueprint(export_views.bp)
     errors.register(app)
     security.register(app)
     request_log.register(app)

@@ -31,14 +31,15 @@ cli = FlaskGroup(
 
 def register_commands(app: Flask) -> None:
     """Attach every command group to ``app.cli`` (called by the factory)."""
-    from app.dashboard import commands as dashboard_commands
+    from app.exports import commands as export_commands
+    from app.imports import commands as import_commands
     from app.reports import commands as report_commands
     from app.results import commands as result_commands
     from app.staff import commands as staff_commands
-    from app.surveys import commands as survey_commands
+    from app.surveys.definitions import commands as survey_commands
 
-    modules = (survey_commands, staff_commands, result_commands, report_commands,
-               dashboard_commands)  # fmt: skip
+    modules = (survey_commands, import_commands, staff_commands, result_commands,
+               report_commands, export_commands)  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -76,7 +76,7 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
-# The longest file name an import log keeps (app.surveys.importing.clean_filename).
+# The longest file name an import log keeps (app.imports.engine.clean_filename).
 FILENAME_LENGTH = 120
 
 # Integer on SQLite (so the primary key autoincrements), BIGINT elsewhere: answers grow fast.
@@ -415,7 +415,7 @@ class ImportBatch(Model):
     """One import of responses from a file: which campaign and role, who ran it, when, how
     many responses it stored, what kind of file and its name.
 
-    Written in the same transaction as its responses (``app.surveys.importing.import_csv``),
+    Written in the same transaction as its responses (``app.imports.engine.import_csv``),
     which point to it through ``Response.import_batch_id``; listed on the campaign page and
     in the довідка's introduction (``app.imports.log``), so added rows are visible and
     attributed (docs/methodology.md, "Imported responses are attributed").
@@ -448,10 +448,10 @@ class Answer(Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
     option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
     text: Mapped[str | None] = mapped_column(Text)
-    # Written once with the row (app/surveys/answer_rows.py), like campaign_id, so a campaign's
-    # analysis is one GROUP BY (question_id, option_id, tally): None on a later ticked option of
-    # the same response and question (it counts for its option only); on the response's first
-    # row for the question, the option id of its answer to the segment question (the student's
+    # Written once with the row (app/surveys/respondent/answer_rows.py), like campaign_id, so a
+    # campaign's analysis is one GROUP BY (question_id, option_id, tally): None on a later ticked
+    # option of the same response and question (it counts for its option only); on the response's
+    # first row for the question, the option id of its answer to the segment question (the student's
     # grade), or 0 when the questionnaire has none or it was skipped. A question's respondents
     # are its rows with a tally; a segment's, its rows with that option id.
     tally: Mapped[int | None] = mapped_column(Integer)

@@ -14,7 +14,7 @@ One place for both rules, used by every writer and every validation:
 - **Formula injection.** A spreadsheet opening a CSV takes a cell that starts with ``=``,
   ``+``, ``-``, ``@`` (or a tab or carriage return before one) for a formula.
   :func:`spreadsheet_safe` prefixes such a text with ``'``, which the spreadsheet shows as text
-  (docs/exports.md); the XLSX writers store texts as texts instead (``app.reports.exports``).
+  (docs/exports.md); the XLSX writers store texts as texts instead (``app.exports.writers``).
 
 No Flask here: the rules are plain functions over strings.
 """

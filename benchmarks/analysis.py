@@ -93,7 +93,7 @@ class Filler:
     def fill(self, campaign_id: int, role: str, questionnaire, n: int) -> int:
         """Insert ``n`` responses of a role; return the number of answer rows written."""
         from app.models import new_shuffle_key
-        from app.surveys.answer_rows import answer_rows, segment_question_id
+        from app.surveys.respondent.answer_rows import answer_rows, segment_question_id
 
         written = 0
         segment = segment_question_id(questionnaire)
@@ -155,7 +155,7 @@ def prepare(database_url: str, sizes: tuple[int, ...]) -> list[dict]:
 
     from app.extensions import db
     from app.models import Campaign, Direction, Questionnaire, RespondentLink, School
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     app = _app(database_url)
     campaigns = []

@@ -40,9 +40,9 @@ ROLES = ("teachers", "students", "parents")
 
 def export(database_url: str, campaign_id: int, kind: str, traced: bool) -> dict:
     """Export every role's responses of a campaign to a temporary file; return the figures."""
+    from app.exports.writers import csv_chunks, write_responses_xlsx
     from app.extensions import db
     from app.models import Campaign
-    from app.reports.exports import csv_chunks, write_responses_xlsx
 
     app = _app(database_url)
     with app.app_context(), tempfile.TemporaryDirectory() as folder:

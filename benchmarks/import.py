@@ -1,4 +1,4 @@
-"""Benchmark of importing a Google Forms CSV export (``app.surveys.importing.import_csv``).
+"""Benchmark of importing a Google Forms CSV export (``app.imports.engine.import_csv``).
 
 Writes synthetic exports of the bundled students' questionnaire (24 questions: the grade, scales,
 checkboxes joined with ", " — including options whose text has a comma —, open answers) with
@@ -40,7 +40,7 @@ SIZES = (5_000, 50_000)
 
 def write_export(path: Path, rows: int, seed: int = 6) -> None:
     """Write a Google Forms-like export of the students' questionnaire, row by row."""
-    from app.surveys.definitions import parse_role_file
+    from app.surveys.definitions.library import parse_role_file
 
     questionnaire = parse_role_file(LIBRARY / "students.yaml")
     questions = questionnaire["questions"]
@@ -79,10 +79,10 @@ def worker(database_url: str, csv_path: str) -> dict:
 
     from app import create_app
     from app.extensions import db
+    from app.imports.engine import import_csv
     from app.models import School
     from app.staff.services import create_campaign
-    from app.surveys.definitions import load_questionnaires
-    from app.surveys.importing import import_csv
+    from app.surveys.definitions.library import load_questionnaires
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
     with app.app_context():

@@ -53,7 +53,7 @@ def main() -> int:
     from app.extensions import db
     from app.models import School
     from app.staff.services import create_campaign
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     with tempfile.TemporaryDirectory() as folder:
         app = create_app(

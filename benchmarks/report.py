@@ -51,7 +51,7 @@ def _synthetic_campaign(respondents: int, seed: int = 7) -> int:
     from app.extensions import db
     from app.models import Answer, Response, School
     from app.staff.services import create_campaign
-    from app.surveys.answer_rows import answer_rows, segment_question_id
+    from app.surveys.respondent.answer_rows import answer_rows, segment_question_id
 
     rng = random.Random(seed)
     school = School(slug="bench-10k", name="Бенчмарк: 10 000 респондентів")
@@ -107,7 +107,7 @@ def prepare(database_url: str, respondents: int) -> list[tuple[str, int]]:
     from flask_migrate import upgrade
 
     from app.staff.demo import create_demo
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     app = _app(database_url)
     with app.app_context():
@@ -129,7 +129,7 @@ def measure(database_url: str, campaign_id: int) -> dict[str, Any]:
     from app.extensions import db
     from app.models import Campaign
     from app.reports import charts
-    from app.reports.builder import ReportStats, build_report
+    from app.reports.document import ReportStats, build_report
     from app.reports.service import chart_workers
     from app.reports.texts import load_texts
     from app.results.service import analyze_campaign

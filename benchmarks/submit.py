@@ -87,7 +87,7 @@ def prepare_database(database_url: str, role: str = "students") -> str:
     from app.extensions import db
     from app.models import School
     from app.staff.services import create_campaign
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY})
     with app.app_context():

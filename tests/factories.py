@@ -21,8 +21,8 @@ from app.models import (
     School,
     User,
 )
-from app.surveys.answer_rows import answer_rows, segment_question_id
-from app.surveys.service import new_submission_id
+from app.surveys.respondent.answer_rows import answer_rows, segment_question_id
+from app.surveys.respondent.service import new_submission_id
 
 PASSWORD = "correct horse battery staple"
 _submission_numbers = count(1)

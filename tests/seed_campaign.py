@@ -20,7 +20,7 @@ from sqlalchemy import insert
 
 from app.extensions import db
 from app.models import Answer, Campaign, Direction, Question, Questionnaire, Response, School
-from app.surveys.answer_rows import answer_rows, segment_question_id
+from app.surveys.respondent.answer_rows import answer_rows, segment_question_id
 from tests.factories import make_campaign
 
 DIRECTION = "assessment-system"
@@ -52,7 +52,7 @@ TEXT_ANSWERS = {"teachers": 9, "parents": 12}
 def _ensure_library() -> Direction:
     direction = Direction.library(DIRECTION)
     if direction is None:
-        from app.surveys.definitions import load_questionnaires
+        from app.surveys.definitions.library import load_questionnaires
 
         load_questionnaires()
         direction = Direction.library(DIRECTION)

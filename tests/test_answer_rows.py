@@ -10,18 +10,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
+from app.imports.engine import import_csv
 from app.models import Answer, Campaign, Option, Question, Questionnaire, Response
 from app.results.aggregate import load_campaign
 from app.results.service import analyze_campaign
-from app.surveys.answer_rows import (
+from app.surveys.respondent.answer_rows import (
     NO_SEGMENT,
     NOT_A_RESPONDENT,
     ROW_KEYS,
     answer_rows,
     segment_question_id,
 )
-from app.surveys.importing import import_csv
-from app.surveys.service import new_submission_id, store_response
+from app.surveys.respondent.service import new_submission_id, store_response
 from tests import factories
 from tests.seed_campaign import make_seed_campaign
 
@@ -216,7 +216,7 @@ def _with_seed(school) -> Campaign:
 
 def _with_demo(school) -> Campaign:
     from app.staff.demo import create_demo
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     load_questionnaires()
     create_demo()

@@ -19,7 +19,7 @@ from flask import url_for
 from werkzeug.routing import IntegerConverter
 
 from app.staff.services import create_campaign
-from app.surveys.definitions import load_questionnaires
+from app.surveys.definitions.library import load_questionnaires
 from tests import factories
 
 LOGIN = "login"
@@ -75,9 +75,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("dashboard.texts", "GET"): READ,
     ("dashboard.texts", "POST"): EDIT,
     # Responses with their open-text answers are for the working group only.
-    ("dashboard.export_responses_csv", "GET"): EDIT,
-    ("dashboard.export_responses_xlsx", "GET"): EDIT,
-    ("dashboard.export_tables_xlsx", "GET"): READ,
+    ("exports.export_responses_csv", "GET"): EDIT,
+    ("exports.export_responses_xlsx", "GET"): EDIT,
+    ("exports.export_tables_xlsx", "GET"): READ,
     ("imports.upload", "GET"): EDIT,
     ("imports.upload", "POST"): EDIT,
     ("imports.confirm", "GET"): Expect(LOGIN, HIDDEN, FORBIDDEN, OK_OR_MISSING, OK_OR_MISSING),
@@ -105,7 +105,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
 # Requests that change or remove what later requests use go last, logging out the very last.
 LAST = ("builder.delete", "staff.rotate", "auth.logout")
 # Query parameters a route needs to do its work.
-QUERY = {"dashboard.export_responses_csv": {"role": "students"}}
+QUERY = {"exports.export_responses_csv": {"role": "students"}}
 
 
 def staff_routes(app) -> list[tuple[str, str, object]]:

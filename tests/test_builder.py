@@ -18,7 +18,7 @@ from app.builder import service
 from app.extensions import db
 from app.models import Campaign, Direction, Questionnaire, QuestionnaireChange, Response
 from app.staff.services import create_campaign
-from app.surveys.definitions import (
+from app.surveys.definitions.library import (
     content_hash,
     dump_questionnaire,
     load_questionnaires,
@@ -475,7 +475,7 @@ def test_library_copy_is_editable_and_the_library_is_not(member_client, campaign
 def test_own_questionnaires_are_refused_after_responses(member_client, campaign):
     link = campaign.link_for("parents")
     answers = {q.key: q.options[0].key for q in link.questionnaire.questions if q.required}
-    from app.surveys.service import store_response
+    from app.surveys.respondent.service import store_response
 
     store_response(link, answers, factories.submission_id_for(link))
     member_client.post(f"{base(campaign)}/start", data={"source": "scratch"})

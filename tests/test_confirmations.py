@@ -10,7 +10,7 @@ import pytest
 from flask import g
 
 from app.staff.services import create_campaign
-from app.surveys.definitions import load_questionnaires
+from app.surveys.definitions.library import load_questionnaires
 from tests import factories
 from tests.test_builder import base, build_teachers, flashes, latest
 

@@ -17,7 +17,7 @@ from tests import factories
 
 @pytest.fixture
 def bundled_library(app):
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     load_questionnaires()
 

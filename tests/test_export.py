@@ -12,10 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from app.dashboard.commands import export_command
+from app.exports.commands import export_command
+from app.exports.writers import HIDDEN_GROUP, MULTIPLE_SEPARATOR, csv_chunks
 from app.extensions import db
 from app.models import Answer, Campaign, Option, Question, Response
-from app.reports.exports import HIDDEN_GROUP, MULTIPLE_SEPARATOR, csv_chunks
 from app.results.service import analyze_campaign
 from tests import factories
 

@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.imports.engine import CsvImportError, ImportResult, analyze_csv, import_csv
 from app.models import Direction, Questionnaire, Response
-from app.surveys.definitions import (
+from app.surveys.definitions.library import (
     DefinitionError,
     ValidationError,
     load_questionnaires,
     validate_paths,
 )
-from app.surveys.importing import CsvImportError, ImportResult, analyze_csv, import_csv
 from tests import factories
 from tests.test_questionnaires import FILES, write_library
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Campaign, User
-from app.surveys.definitions import load_questionnaires
+from app.surveys.definitions.library import load_questionnaires
 from tests import factories
 
 SETTINGS = {

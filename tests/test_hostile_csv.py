@@ -13,9 +13,9 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from app.extensions import db
+from app.imports import engine as importing
+from app.imports.engine import MAX_COLUMNS, MAX_HEADER_CELL, CsvImportError, analyze_csv
 from app.models import Answer, Response
-from app.surveys import importing
-from app.surveys.importing import MAX_COLUMNS, MAX_HEADER_CELL, CsvImportError, analyze_csv
 from tests.test_import import CLEAR, HEADER, ROWS, csv_bytes, make_import_campaign
 
 WIDE_COLUMNS = 100_000

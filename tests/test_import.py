@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.imports import engine as importing
+from app.imports.engine import CsvImportError, ImportPlan, analyze_csv, import_csv
 from app.models import Answer, Response
-from app.surveys import importing
-from app.surveys.importing import CsvImportError, ImportPlan, analyze_csv, import_csv
 from tests import factories
 from tests.counting import counted
 
@@ -300,7 +300,7 @@ def test_unreadable_files_give_a_clear_error_and_store_nothing(campaign, data, m
 
 def test_the_bundled_parents_questionnaire_splits_options_with_commas(app, school):
     from app.staff.services import create_campaign
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     load_questionnaires()
     campaign = create_campaign(school, "assessment-system", "2024-2025")

@@ -22,11 +22,11 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
 from app.extensions import db
+from app.imports import engine as importing
+from app.imports.engine import CsvImportError, ImportOrigin, clean_filename, import_csv
 from app.imports.log import import_log
 from app.models import Answer, ImportBatch, Response
 from app.reports.service import campaign_report
-from app.surveys import importing
-from app.surveys.importing import CsvImportError, ImportOrigin, clean_filename, import_csv
 from tests import factories
 from tests.test_import import csv_bytes, make_import_campaign
 

@@ -1,7 +1,7 @@
 """Migrations 0003 and 0005: the derived answer columns, their backfill and the counts index.
 
 0003 added ``first_of_question`` and ``segment_option_id`` and backfilled them; 0005 folds the
-two into ``tally`` (app/surveys/answer_rows.py) and can give them back.
+two into ``tally`` (app/surveys/respondent/answer_rows.py) and can give them back.
 
 Each test migrates a database of its own (SQLite file, or a throw-away PostgreSQL database when
 ``ANKETA_TEST_POSTGRES`` is set), since it goes down to 0002 and back up.

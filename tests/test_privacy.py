@@ -257,7 +257,7 @@ def test_the_report_shows_no_small_group(member_client, small_group_campaign):
 def test_a_crash_on_a_respondent_page_logs_the_route_not_the_token(
     client, campaign, caplog, monkeypatch
 ):
-    from app.surveys import views
+    from app.surveys.respondent import views
 
     def crash(*args, **kwargs):
         raise RuntimeError("boom")

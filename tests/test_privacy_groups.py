@@ -19,9 +19,9 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import event
 
+from app.exports.writers import HIDDEN_GROUP
 from app.extensions import db
 from app.models import Campaign
-from app.reports.exports import HIDDEN_GROUP
 from app.results.service import analyze_campaign
 from tests import factories
 from tests.test_privacy_rules import consistent_answers

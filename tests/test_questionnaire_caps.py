@@ -19,9 +19,9 @@ from app.builder import service
 from app.extensions import db
 from app.models import Campaign, Question, Questionnaire
 from app.staff.services import create_campaign
-from app.surveys import definition_schema
-from app.surveys.definition_schema import MAX_OPTIONS, MAX_QUESTIONS
-from app.surveys.definitions import DefinitionError, load_questionnaires
+from app.surveys.definitions import schema as definition_schema
+from app.surveys.definitions.library import DefinitionError, load_questionnaires
+from app.surveys.definitions.schema import MAX_OPTIONS, MAX_QUESTIONS
 from tests.test_builder import QUESTION_DEFAULTS, base, flashes, latest, start
 
 LIBRARY = Path(__file__).resolve().parent.parent / "questionnaires" / "assessment-system"

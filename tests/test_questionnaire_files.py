@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Direction, Questionnaire
-from app.surveys.definitions import (
+from app.surveys.definitions.library import (
     check_files,
     dump_questionnaire,
     load_questionnaires,

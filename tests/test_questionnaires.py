@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Direction, Option, Question, Questionnaire, RespondentLink, Response
-from app.surveys.definitions import (
+from app.surveys.definitions.library import (
     DefinitionError,
     ValidationError,
     check_files,

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from app.analysis.engine import CampaignCounts, QuestionCounts, QuestionDef, analyze
-from app.reports.builder import ReportError, ReportStats, build_report, charted_questions
+from app.reports.document import ReportError, ReportStats, build_report, charted_questions
 from app.reports.language import NBSP
 from app.reports.texts import ReportTexts
 from tests.analysis_fixtures import DEFINITION, DEGREE, INFO, SOURCES, YES_NO, grades

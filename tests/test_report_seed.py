@@ -17,7 +17,7 @@ from docx import Document
 
 from app.extensions import db
 from app.models import Campaign
-from app.reports.builder import ReportStats, charted_questions
+from app.reports.document import ReportStats, charted_questions
 from app.reports.language import NBSP
 from app.reports.service import campaign_report, report_filename
 from app.reports.texts import ReportTexts, load_texts, save_texts

@@ -13,8 +13,8 @@ from sqlalchemy import func, inspect, select
 
 from app.extensions import db
 from app.models import Answer, Option, Question, Response
-from app.surveys import service
-from app.surveys.service import (
+from app.surveys.respondent import service
+from app.surveys.respondent.service import (
     InvalidAnswers,
     check_answers,
     kyiv_today,
@@ -502,7 +502,7 @@ def test_nothing_identifying_is_stored(client, students):
         "question_id",
         "option_id",
         "text",
-        # Derived from the same response's answers (app/surveys/answer_rows.py), nothing else.
+        # Derived from the same response's answers (respondent/answer_rows.py), nothing else.
         "tally",
     }
     page = client.get(f"/s/{students.token}", headers={"User-Agent": "SecretPhone/1.0"})
@@ -618,7 +618,7 @@ def test_check_answers_returns_rows_in_option_order(students):
 
 def test_bundled_students_questionnaire_renders_and_stores(client, school):
     from app.models import Direction, Questionnaire
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     load_questionnaires()
     direction = Direction.library("assessment-system")

@@ -1,5 +1,6 @@
 """The respondent pages keep each questionnaire version's questions in a per-process cache
-(app/surveys/structure.py). What must hold: an edit of a version without responses shows at
+(app/surveys/definitions/structure.py).
+What must hold: an edit of a version without responses shows at
 once and its answers are stored on the new rows (even when the content comes back to an earlier
 one), two versions of a questionnaire never mix, the cached blank form carries nothing of a
 request, and a cached version is not read from the database again."""
@@ -17,8 +18,8 @@ from app.config import LIBRARY_DIR
 from app.extensions import db
 from app.models import Answer, Campaign, Option, Question, Questionnaire, Response
 from app.staff.services import create_campaign
-from app.surveys.definitions import load_questionnaires
-from app.surveys.structure import QuestionnaireCache
+from app.surveys.definitions.library import load_questionnaires
+from app.surveys.definitions.structure import QuestionnaireCache
 from tests import factories
 from tests.test_builder import QUESTION_DEFAULTS, base, build_teachers
 
@@ -205,7 +206,7 @@ def test_the_cached_blank_form_carries_nothing_of_a_request(client, campaign):
 
 
 def test_the_cache_forgets_the_least_recently_used_version(monkeypatch):
-    from app.surveys import structure
+    from app.surveys.definitions import structure
 
     loads: list[int] = []
     monkeypatch.setattr(
@@ -235,7 +236,7 @@ def test_a_post_after_an_autocommit_get_is_still_all_or_nothing(client, campaign
     so a post whose answer rows fail stores no response either."""
     from sqlalchemy.exc import IntegrityError
 
-    from app.surveys import service
+    from app.surveys.respondent import service
 
     link = campaign.link_for("students")
     token = link.token

@@ -24,11 +24,11 @@ from openpyxl import load_workbook
 from sqlalchemy import DateTime, func, inspect, select
 
 from app.dashboard.services import open_answers
+from app.exports.writers import csv_chunks, write_responses_xlsx
 from app.extensions import db
 from app.models import Answer, Response, kyiv_today
-from app.reports.exports import csv_chunks, write_responses_xlsx
-from app.surveys.forms import RespondentForm
-from app.surveys.service import (
+from app.surveys.respondent.forms import RespondentForm
+from app.surveys.respondent.service import (
     InvalidAnswers,
     is_issued_submission_id,
     new_submission_id,
@@ -407,7 +407,7 @@ def test_unknown_fields_are_reported_in_one_line(client, students):
 
 def test_a_real_form_with_every_option_ticked_is_within_the_limit(client, school):
     from app.models import Direction, Questionnaire
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     load_questionnaires()
     direction = Direction.library("assessment-system")

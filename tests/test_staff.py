@@ -551,7 +551,7 @@ def test_response_counts_by_campaign(campaign, other_campaign):
 
 def test_campaign_page_links_every_section(member_client, school):
     """The campaign page is the hub: results, texts, the довідка, exports, builder, import."""
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     load_questionnaires()
     from app.staff.services import create_campaign
@@ -572,7 +572,7 @@ def test_campaign_page_links_every_section(member_client, school):
 
 def test_director_sees_no_editing_links(director_client, school):
     from app.staff.services import create_campaign
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     load_questionnaires()
     campaign = create_campaign(school, "assessment-system", "2024-2025")

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from app.dashboard.commands import export_command
+from app.exports.commands import export_command
 from app.extensions import db
 from app.models import Answer, Campaign, Option, Question
 from app.reports.errors import ReportError

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from app import create_app
 from app.extensions import db
 from app.models import Response
-from app.surveys import views
+from app.surveys.respondent import views
 from tests import factories
 
 ANSWERS = {

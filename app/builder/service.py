@@ -33,13 +33,7 @@ from app.models import (
     User,
     new_token,
 )
-from app.surveys.definition_schema import (
-    DEFAULT_INSTRUCTIONS,
-    DEFAULT_REQUIRED,
-    MAX_OPTIONS,
-    MAX_QUESTIONS,
-)
-from app.surveys.definitions import (
+from app.surveys.definitions.library import (
     DefinitionError,
     FileOutcome,
     dump_questionnaire,
@@ -48,7 +42,13 @@ from app.surveys.definitions import (
     store_direction_definition,
     store_questionnaire,
 )
-from app.surveys.service import _ as translate
+from app.surveys.definitions.schema import (
+    DEFAULT_INSTRUCTIONS,
+    DEFAULT_REQUIRED,
+    MAX_OPTIONS,
+    MAX_QUESTIONS,
+)
+from app.surveys.respondent.service import _ as translate
 from app.text_safety import printable_all
 
 ROLES = tuple(role.value for role in RespondentRole)

@@ -43,9 +43,9 @@ from app.builder.forms import (
 )
 from app.errors import AnketaError
 from app.models import Campaign, Questionnaire
-from app.surveys.definitions import DefinitionError, dump_direction, dump_questionnaire
-from app.surveys.forms import RespondentForm
-from app.surveys.structure import load_structure
+from app.surveys.definitions.library import DefinitionError, dump_direction, dump_questionnaire
+from app.surveys.definitions.structure import load_structure
+from app.surveys.respondent.forms import RespondentForm
 
 bp = Blueprint("builder", __name__, url_prefix="/campaigns/<int:campaign_id>/questionnaires")
 

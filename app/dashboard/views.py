@@ -7,25 +7,21 @@ responses (they hold open-text answers, which directors never see).
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.analysis.results import ROLE_LABELS, ROLES
+from app.analysis.results import ROLE_LABELS
 from app.auth import editor_required, visible_campaign_or_404
 from app.dashboard import charts, services
 from app.dashboard.forms import LevelForm, texts_form_class
@@ -35,24 +31,6 @@ from app.models import Campaign
 bp = Blueprint("dashboard", __name__)
 
 ROLE_PATTERN = "any(teachers, students, parents)"
-
-
-def _download(body: Any, mimetype: str, name: str) -> Response:
-    """Return an attachment response that no cache keeps."""
-    response = Response(body, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _file_chunks(target: IO[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
-    """Yield a temporary file's bytes and close (so delete) it once sent."""
-    try:
-        target.seek(0)
-        while chunk := target.read(size):
-            yield chunk
-    finally:
-        target.close()
 
 
 def _render_results(campaign: Campaign, level_form: LevelForm, status: int = 200) -> Any:
@@ -124,63 +102,3 @@ def texts(campaign_id: int) -> Any:
         "dashboard/texts.html", campaign=campaign, form=form, topics=topics,
         requirements=requirements, readonly=not current_user.can_edit,
     ), status  # fmt: skip
-
-
-@bp.route("/campaigns/<int:campaign_id>/export/responses.csv")
-@login_required
-@editor_required
-def export_responses_csv(campaign_id: int) -> Any:
-    """Stream one role's responses as CSV (``?role=teachers|students|parents``); formula-like
-    texts get a ``'`` before them unless ``?raw=1`` (docs/exports.md)."""
-    from app.reports.exports import csv_chunks, export_filename
-
-    campaign = visible_campaign_or_404(campaign_id)
-    role = request.args.get("role", "")
-    if role not in ROLES or campaign.link_for(role) is None:
-        abort(404)
-    # csv_chunks reads every ORM value now; the chunks are sent after this view has returned,
-    # when the request's session (and so ``campaign``) is gone.
-    return _download(
-        stream_with_context(csv_chunks(campaign, role, raw=request.args.get("raw") == "1")),
-        "text/csv; charset=utf-8",
-        export_filename(campaign, "responses", "csv", role),
-    )
-
-
-@bp.route("/campaigns/<int:campaign_id>/export/responses.xlsx")
-@login_required
-@editor_required
-def export_responses_xlsx(campaign_id: int) -> Any:
-    """Send the responses as XLSX, one sheet per role (built in a temporary file)."""
-    from app.reports.exports import XLSX_MIMETYPE, export_filename, write_responses_xlsx
-
-    campaign = visible_campaign_or_404(campaign_id)
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks once sent)
-    try:
-        write_responses_xlsx(campaign, target)
-    except BaseException:
-        target.close()
-        raise
-    return _download(
-        _file_chunks(target), XLSX_MIMETYPE, export_filename(campaign, "responses", "xlsx")
-    )
-
-
-@bp.route("/campaigns/<int:campaign_id>/export/tables.xlsx")
-@login_required
-def export_tables_xlsx(campaign_id: int) -> Any:
-    """Send the aggregated tables (per role, gaps, requirement scores) as XLSX."""
-    from app.reports.exports import XLSX_MIMETYPE, export_filename, write_tables_xlsx
-    from app.results.service import analyze_campaign
-
-    campaign = visible_campaign_or_404(campaign_id)
-    analysis = analyze_campaign(campaign, with_dynamics=False)
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks once sent)
-    try:
-        write_tables_xlsx(analysis, target)
-    except BaseException:
-        target.close()
-        raise
-    return _download(
-        _file_chunks(target), XLSX_MIMETYPE, export_filename(campaign, "tables", "xlsx")
-    )

@@ -1,5 +1,5 @@
 """Uploaded CSV files waiting for the user's confirmation, and the plan read from the mapping
-form. The parsing, matching and importing itself is ``app.surveys.importing``.
+form. The parsing, matching and importing itself is ``app.imports.engine``.
 
 An upload is kept as ``<folder>/<id>.csv`` with ``<id>.json`` beside it (campaign, role, file
 name) until it is imported or cancelled; uploads older than a day are removed. The folder is
@@ -19,10 +19,10 @@ from typing import IO
 from flask import Flask
 
 from app.errors import AnketaError, NotFound
+from app.imports.engine import CsvImportError, ImportAnalysis, ImportPlan, check_header
 from app.models import Campaign, RespondentLink
 from app.private_files import open_private, private_folder, write_private
-from app.surveys.importing import CsvImportError, ImportAnalysis, ImportPlan, check_header
-from app.surveys.service import _ as translate
+from app.surveys.respondent.service import _ as translate
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 KEEP_SECONDS = 24 * 3600
@@ -62,7 +62,7 @@ def save_upload(
     """Store an uploaded file for the confirmation step; return the :class:`Upload`.
 
     Raises :class:`AnketaError` for a role without a questionnaire in the campaign, an empty
-    file, one over 50 MB or one whose header passes the caps of ``app.surveys.importing``
+    file, one over 50 MB or one whose header passes the caps of ``app.imports.engine``
     (:class:`CsvImportError`: too many columns, too long a header cell); nothing is kept.
     """
     if campaign.link_for(role) is None:

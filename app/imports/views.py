@@ -33,9 +33,7 @@ from flask_login import current_user
 from app.auth import editor_required, visible_campaign_or_404
 from app.errors import AnketaError, NotFound
 from app.imports import service
-from app.imports.forms import ConfirmForm, UploadForm
-from app.models import ImportChannel
-from app.surveys.importing import (
+from app.imports.engine import (
     CsvImportError,
     ImportAnalysis,
     ImportOrigin,
@@ -44,6 +42,8 @@ from app.surveys.importing import (
     import_csv,
     read_header,
 )
+from app.imports.forms import ConfirmForm, UploadForm
+from app.models import ImportChannel
 
 bp = Blueprint("imports", __name__, url_prefix="/campaigns/<int:campaign_id>/import")
 

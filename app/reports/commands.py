@@ -44,7 +44,7 @@ def report_command(campaign_id: int, output: Path | None) -> None:
     """Сформувати довідку (.docx) за результатами кампанії."""
     # Imported here: matplotlib and python-docx take seconds to import, and every other
     # ``anketa`` command would pay for them at start-up.
-    from app.reports.builder import ReportStats
+    from app.reports.document import ReportStats
     from app.reports.service import campaign_report, report_filename
 
     campaign = _campaign(campaign_id)

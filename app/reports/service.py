@@ -9,7 +9,7 @@ from flask import current_app
 
 from app.imports.log import import_log
 from app.models import Campaign
-from app.reports.builder import ReportStats, build_report
+from app.reports.document import ReportStats, build_report
 from app.reports.texts import load_texts
 from app.results.service import analyze_campaign
 

@@ -1,11 +1,11 @@
 """Counts of a campaign straight from the database: its answers are read once.
 
 One GROUP BY over the campaign's answers (question, option, tally) gives every count the
-analysis needs: options, respondents per question (the rows with a ``tally``: one per response
-and question) and the segment breakdowns (a tally above 0 is the respondent's segment option,
-e.g. the grade; the column is written by app/surveys/answer_rows.py). No individual answer is
-loaded into Python. The cost of the query grows with the number of answers (an index-only scan
-of ``ix_answer_campaign_counts``); the memory and the Python work grow only with the number of
+analysis needs: options, respondents per question (the rows with a ``tally``: one per response and
+question) and the segment breakdowns (a tally above 0 is the respondent's segment option, e.g. the
+grade; the column is written by app/surveys/respondent/answer_rows.py). No individual answer is
+loaded into Python. The cost of the query grows with the number of answers (an index-only scan of
+``ix_answer_campaign_counts``); the memory and the Python work grow only with the number of
 questions, options and segments.
 
 Responses of different questionnaire versions in one campaign are merged by question key within
@@ -154,9 +154,9 @@ def campaign_structure(campaign: Campaign, answered: Iterable[int] = ()) -> Camp
 #: question, option, tally): on SQLite an index-only scan in the GROUP BY's order; on
 #: PostgreSQL whatever the bare (question, option) GROUP BY gets — an index-only scan, or, for a
 #: campaign that is most of the table, a parallel sequential scan with a hash aggregate
-#: (benchmarks/analysis.py prints the plans). ``tally`` is app/surveys/answer_rows.py's column:
-#: None on a later ticked option of the same response and question, else the respondent's
-#: segment option id or 0. Bind ``campaign``.
+#: (benchmarks/analysis.py prints the plans). ``tally`` is the column of
+#: app/surveys/respondent/answer_rows.py: None on a later ticked option of the same response and
+#: question, else the respondent's segment option id or 0. Bind ``campaign``.
 ANSWER_COUNTS = (
     select(Answer.question_id, Answer.option_id, Answer.tally, func.count())
     .where(Answer.campaign_id == bindparam("campaign"))

@@ -35,7 +35,7 @@ def _base_url() -> str:
 
 def _load_library() -> None:
     """Load (or refresh) the bundled questionnaires and print the loader's totals line."""
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     summary = load_questionnaires()
     click.echo(f"Бібліотека анкет: {summary.lines()[-1]}")

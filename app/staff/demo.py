@@ -32,7 +32,7 @@ from app.models import (
     User,
 )
 from app.staff import services
-from app.surveys.answer_rows import answer_rows, segment_question_id
+from app.surveys.respondent.answer_rows import answer_rows, segment_question_id
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "ДЕМО: Ліцей №1 (навчальні дані)"

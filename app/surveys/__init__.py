@@ -1,0 +1,2 @@
+"""Questionnaires: their format and library (``definitions``) and the respondent's pages
+(``respondent``)."""

@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22 03:30:00.000000
 
-Two columns written once with each answer row (app/surveys/answer_rows.py) so that a
+Two columns written once with each answer row (app/surveys/respondent/answer_rows.py) so that a
 campaign's analysis reads its answers once: ``first_of_question`` (true on one row per response
 and question: the respondents of a multiple-choice question are a sum, not a count(DISTINCT))
 and ``segment_option_id`` (the same response's answer to its questionnaire's segment question:
@@ -36,7 +36,7 @@ def upgrade():
         batch_op.create_index('ix_answer_campaign_counts', ['campaign_id', 'question_id', 'option_id', 'segment_option_id', 'first_of_question'], unique=False)
 
 
-# The rules are those of app/surveys/answer_rows.py: the first row (lowest id) of each response
+# The rules are those of app/surveys/respondent/answer_rows.py: the first row (lowest id) of each response
 # and question; the segment question is the questionnaire's first single-choice question marked
 # ``segment`` (by position), and its first chosen option is copied to every row of the response.
 _FIRST_OF_QUESTION = sa.text(

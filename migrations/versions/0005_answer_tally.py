@@ -7,7 +7,7 @@ One derived column instead of two, so a campaign's analysis groups its answers b
 columns (question, option, tally) instead of four: on SQLite each grouped column costs a fixed
 share of the scan, and with four the analysis of 100,000 respondents stayed above 1.5 × the bare
 (question, option) GROUP BY (docs/methodology.md, "Performance"). ``tally`` carries what the two
-carried where the analysis reads them (app/surveys/answer_rows.py): None on a later row of the
+carried where the analysis reads them (app/surveys/respondent/answer_rows.py): None on a later row of the
 same response and question (``first_of_question`` false), else the response's segment option
 id, or 0 for none (the segment was only ever read on first rows). The counts index follows.
 Both directions run on SQLite and PostgreSQL.

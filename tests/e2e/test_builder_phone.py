@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Answer, Option, Question, Questionnaire, Response
 from app.staff.services import create_campaign
-from app.surveys.definitions import load_questionnaires
+from app.surveys.definitions.library import load_questionnaires
 from tests import factories
 from tests.e2e.conftest import phone_page
 

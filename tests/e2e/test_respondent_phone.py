@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Answer, Option, Question, Response
 from app.staff.services import create_campaign
-from app.surveys.definitions import load_questionnaires
+from app.surveys.definitions.library import load_questionnaires
 
 pytestmark = pytest.mark.e2e
 

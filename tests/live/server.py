@@ -75,12 +75,12 @@ def build_world(database_url: str) -> World:
     from flask_migrate import upgrade
 
     from app.builder.service import start_own_questionnaires
+    from app.exports.rows import export_structure
+    from app.exports.writers import header_row
     from app.models import Campaign, Questionnaire
-    from app.reports.exports import header_row
-    from app.results.export_rows import export_structure
     from app.staff import services
     from app.staff.demo import DEMO_DIRECTION, DEMO_SLUG, create_demo
-    from app.surveys.definitions import load_questionnaires
+    from app.surveys.definitions.library import load_questionnaires
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "live-setup"})
     with app.app_context():

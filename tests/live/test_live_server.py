@@ -85,7 +85,7 @@ REDIRECT_ONLY: dict[str, str] = {"staff.index": "«/» sends every visitor on to
 
 #: Query strings a route needs to do its work: one URL per item.
 QUERY: dict[str, list[dict[str, str]]] = {
-    "dashboard.export_responses_csv": [{"role": role} for role in ROLES],
+    "exports.export_responses_csv": [{"role": role} for role in ROLES],
 }
 
 #: URL arguments filled first; the other arguments may depend on them (a question key on the

@@ -1,7 +1,7 @@
-"""``anketa export CAMPAIGN -o FILE.xlsx|FILE.csv``: the exports of the dashboard, from the CLI.
+"""``anketa export CAMPAIGN -o FILE.xlsx|FILE.csv``: the web downloads, from the CLI.
 
-The integrator registers this module's ``COMMANDS`` in ``app.cli.register_commands``. Bad input
-ends in one line on stderr and a non-zero exit (``app.cli.main``), never a traceback.
+Registered by ``app.cli.register_commands``. Bad input ends in one line on stderr and a non-zero
+exit (``app.cli.main``), never a traceback.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def export_command(
     campaign_id: int, output: Path, role: str | None, tables: bool, raw: bool
 ) -> None:
     """Вивантажити знеособлені відповіді (CSV, XLSX) або зведені таблиці (XLSX)."""
-    from app.reports.exports import csv_chunks, write_responses_xlsx, write_tables_xlsx
+    from app.exports.writers import csv_chunks, write_responses_xlsx, write_tables_xlsx
     from app.results.service import analyze_campaign, get_campaign
 
     suffix = output.suffix.lower()

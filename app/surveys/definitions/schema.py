@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.surveys.definition_yaml import MarkedDict, MarkedList
+from app.surveys.definitions.yaml_format import MarkedDict, MarkedList
 from app.text_safety import code_point, control_character
 
 ROLES = ("teachers", "students", "parents")

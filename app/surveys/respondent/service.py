@@ -41,8 +41,8 @@ from app.models import (
     Response,
     kyiv_today,
 )
-from app.surveys.answer_rows import answer_rows, segment_question_id
-from app.surveys.structure import OptionItem, QuestionItem, QuestionnaireStructure
+from app.surveys.definitions.structure import OptionItem, QuestionItem, QuestionnaireStructure
+from app.surveys.respondent.answer_rows import answer_rows, segment_question_id
 from app.text_safety import printable
 
 

@@ -36,7 +36,7 @@ from app.models import (
     Response,
     School,
 )
-from app.surveys.definition_schema import (
+from app.surveys.definitions.schema import (
     DEFAULT_INSTRUCTIONS,
     DEFAULT_REQUIRED,
     ValidationError,
@@ -46,7 +46,12 @@ from app.surveys.definition_schema import (
     default_positive,
     topic_requirements,
 )
-from app.surveys.definition_yaml import YamlProblem, parse_marked_yaml, plain, read_marked_yaml
+from app.surveys.definitions.yaml_format import (
+    YamlProblem,
+    parse_marked_yaml,
+    plain,
+    read_marked_yaml,
+)
 
 __all__ = [
     "DIRECTION_FILE",

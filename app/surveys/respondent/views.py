@@ -36,15 +36,19 @@ from werkzeug.wrappers import Response as HttpResponse
 from app.errors import DATABASE_UNAVAILABLE
 from app.extensions import csrf, db
 from app.models import Campaign, RespondentLink
-from app.surveys.forms import SERVICE_FIELDS, RespondentForm
-from app.surveys.service import (
+from app.surveys.definitions.structure import (
+    QuestionnaireCache,
+    QuestionnaireStructure,
+    question_stamp,
+)
+from app.surveys.respondent.forms import SERVICE_FIELDS, RespondentForm
+from app.surveys.respondent.service import (
     CampaignNotOpen,
     InvalidAnswers,
     kyiv_today,
     respondent_status,
     store_response,
 )
-from app.surveys.structure import QuestionnaireCache, QuestionnaireStructure, question_stamp
 
 bp = Blueprint("respondent", __name__, url_prefix="/s")
 # The form checks its own CSRF token so that a stale one re-renders the answers instead of

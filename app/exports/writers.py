@@ -10,7 +10,7 @@ threshold, as on the results page. A role the analysis shows only as a count
 its count and the analysis's words («Вчителі — 3: замало відповідей для аналізу (менше 5)»).
 
 Memory stays constant in the number of responses: rows come one at a time from
-``app.results.export_rows.iter_responses``; the CSV is produced in chunks for a streamed HTTP
+``app.exports.rows.iter_responses``; the CSV is produced in chunks for a streamed HTTP
 response, the XLSX through openpyxl's write-only mode (rows go to temporary files, not to
 memory).
 """
@@ -26,14 +26,14 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from app.analysis.results import ROLES, CampaignAnalysis, too_few_words
-from app.extensions import db
-from app.models import Campaign
-from app.results.export_rows import (
+from app.exports.rows import (
     ExportQuestion,
     ExportStructure,
     export_structure,
     iter_responses,
 )
+from app.extensions import db
+from app.models import Campaign
 from app.text_safety import FORMULA_STARTS, printable, spreadsheet_safe
 
 #: How the ticked options of a multiple-choice question are joined in one cell.

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from app.models import Questionnaire, QuestionType
 
 if TYPE_CHECKING:
-    from app.surveys.structure import QuestionnaireStructure
+    from app.surveys.definitions.structure import QuestionnaireStructure
 
 #: The keys of each row :func:`answer_rows` returns (``response_id`` and ``campaign_id`` are the
 #: caller's).

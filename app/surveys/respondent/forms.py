@@ -5,14 +5,15 @@ multiple choice, a textarea for text. The respondent page (and the builder's pre
 them from the questionnaire structure (templates/respondent/_questions.html), not as WTForms fields:
 binding ~130 fields on every request cost more than the rest of the form. So
 :class:`RespondentForm` itself holds only the envelope; the answers are read from the post, and
-what makes them valid is decided by ``app.surveys.service.check_answers`` (the same rules serve
-imports), whose errors are kept here by question key for the page to show.
+what makes them valid is decided by ``app.surveys.respondent.service.check_answers`` (the same
+rules serve imports), whose errors are kept here by question key for the page to show.
 
 The form does its own CSRF check (the respondent blueprint is exempt from the global one), so a
 stale token re-renders the page with the answers kept instead of ending on an error page. The
-submission id is issued signed for the form's link (``app.surveys.service.new_submission_id``);
-a post carrying one the server did not issue is refused (400) with the answers kept and a fresh
-id, so nothing is stored until the form the server gave is sent.
+submission id is issued signed for the form's link
+(``app.surveys.respondent.service.new_submission_id``); a post carrying one the server did not issue
+is refused (400) with the answers kept and a fresh id, so nothing is stored until the form the
+server gave is sent.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField
 
-from app.surveys.service import (
+from app.surveys.definitions.structure import QuestionItem, QuestionnaireStructure
+from app.surveys.respondent.service import (
     AnswerError,
     InvalidAnswers,
     check_answers,
@@ -36,7 +38,6 @@ from app.surveys.service import (
     unissued_submission_id_message,
     unknown_names,
 )
-from app.surveys.structure import QuestionItem, QuestionnaireStructure
 
 FIELD_PREFIX = "q-"
 SERVICE_FIELDS = frozenset({"submission_id", "csrf_token"})

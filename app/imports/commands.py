@@ -1,8 +1,6 @@
-"""CLI commands (registered on ``app.cli`` by ``app.cli.register_commands``).
+"""``anketa responses import CAMPAIGN --role ROLE FILE``: answers collected elsewhere (CSV).
 
-``anketa questionnaires check PATH…`` validates files; ``anketa questionnaires load [PATH…]``
-loads them (the bundled library by default). Other groups (e.g. ``responses``) go in the same
-``COMMANDS`` list.
+Registered by ``app.cli.register_commands``; the web upload is ``app.imports.views``.
 """
 
 from __future__ import annotations
@@ -13,9 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.extensions import db
-from app.models import Campaign, ImportChannel, RespondentRole, User
-from app.surveys.definitions import DefinitionError, check_files, load_questionnaires
-from app.surveys.importing import (
+from app.imports.engine import (
     CsvImportError,
     ImportOrigin,
     ImportPlan,
@@ -24,53 +20,9 @@ from app.surveys.importing import (
     parse_column_mappings,
     read_header,
 )
+from app.models import Campaign, ImportChannel, RespondentRole, User
 
 COMMANDS: list[click.Command] = []
-
-
-def _require_existing(paths: tuple[Path, ...]) -> None:
-    for path in paths:
-        if not path.exists():
-            raise click.ClickException(f"файл або теку не знайдено: {path}")
-
-
-@click.group("questionnaires", help="Анкети: перевірка і завантаження файлів YAML.")
-def questionnaires_group() -> None:
-    """The ``anketa questionnaires`` group."""
-
-
-@questionnaires_group.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def check_command(paths: tuple[Path, ...]) -> None:
-    """Перевірити файли анкет (файли або теки); помилки: файл:рядок: поле: повідомлення."""
-    _require_existing(paths)
-    files, errors = check_files(list(paths))
-    for error in errors:
-        click.echo(str(error))
-    if errors:
-        raise click.ClickException(f"знайдено помилок: {len(errors)}")
-    click.echo(f"OK: {files} files")
-
-
-@questionnaires_group.command("load")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@with_appcontext
-def load_command(paths: tuple[Path, ...]) -> None:
-    """Завантажити або оновити анкети (без шляхів — бібліотеку questionnaires/)."""
-    _require_existing(paths)
-    try:
-        summary = load_questionnaires(list(paths) or None)
-    except DefinitionError as error:
-        for item in error.errors:
-            click.echo(str(item))
-        raise click.ClickException(
-            f"знайдено помилок: {len(error.errors)}; нічого не завантажено"
-        ) from None
-    for line in summary.lines():
-        click.echo(line)
-
-
-COMMANDS.append(questionnaires_group)
 
 
 @click.group("responses", help="Відповіді: імпорт відповідей, зібраних деінде (CSV).")

@@ -1,4 +1,4 @@
-"""Streaming reads of a campaign's responses for the exports (app/reports/exports.py).
+"""Streaming reads of a campaign's responses for the exports (app/exports/writers.py).
 
 ``iter_responses`` walks one role's responses with one SELECT whose rows arrive in batches
 (``yield_per``: a server-side cursor on PostgreSQL), so memory stays constant whatever the number

@@ -60,8 +60,8 @@ from app.models import (
     Response,
     kyiv_today,
 )
-from app.surveys.answer_rows import answer_rows as shared_answer_rows
-from app.surveys.answer_rows import segment_question_id
+from app.surveys.respondent.answer_rows import answer_rows as shared_answer_rows
+from app.surveys.respondent.answer_rows import segment_question_id
 from app.text_safety import printable
 
 __all__ = [
