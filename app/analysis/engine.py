@@ -337,12 +337,7 @@ def _breakdown(
 
 
 def _is_key(difference: float | None, p_value: float | None, thresholds: Thresholds) -> bool:
-    return (
-        difference is not None
-        and p_value is not None
-        and abs(difference) >= thresholds.key_gap_min_difference_pp
-        and p_value < thresholds.key_gap_max_p_value
-    )
+    return thresholds.is_key(difference, p_value)
 
 
 def _ordinal_gap(

@@ -90,6 +90,26 @@ class Thresholds:
     level_sufficient: float = 60.0
     level_needs_improvement: float = 40.0
 
+    # The judgements, each written once (docs/methodology.md §4): the dashboard, the довідка and
+    # the exports ask these instead of comparing numbers themselves.
+    def is_significant(self, p_value: float | None) -> bool | None:
+        """True when ``p_value`` is below the configured maximum (p < 0.05 by default)."""
+        if p_value is None:
+            return None
+        return p_value < self.key_gap_max_p_value
+
+    def is_key(self, difference_pp: float | None, p_value: float | None) -> bool:
+        """A key gap: |difference| at least the configured pp and significant."""
+        return (
+            difference_pp is not None
+            and abs(difference_pp) >= self.key_gap_min_difference_pp
+            and bool(self.is_significant(p_value))
+        )
+
+    def is_weak(self, positive_share: float | None) -> bool:
+        """A weak indicator: its positive share is below the direction's «достатній» threshold."""
+        return positive_share is not None and positive_share < self.level_sufficient
+
     def to_json(self) -> dict[str, Any]:
         return {
             "key_gap": {

@@ -146,9 +146,7 @@ def _blocks(
 
 
 def _significant(p_value: float | None, analysis: CampaignAnalysis) -> bool | None:
-    if p_value is None:
-        return None
-    return p_value <= analysis.thresholds.key_gap_max_p_value
+    return analysis.thresholds.is_significant(p_value)
 
 
 def gap_summary(

@@ -52,7 +52,6 @@ __all__ = ["ReportError", "ReportStats", "build_report", "charted_questions"]
 
 ROLE_ORDER = ("teachers", "students", "parents")
 CHART_WIDTH = Cm(14)
-WEAK_SHARE = 60.0  # % — an indicator below this is a weakness (the «достатній» threshold)
 HIGH_UNKNOWN_SHARE = 30.0  # % of «не знаю» worth naming as a shortcoming
 MAX_GENERATED_ITEMS = 6
 MULTIPLE_NOTE = "можна обрати кілька варіантів"
@@ -670,8 +669,7 @@ class _Builder:
             q
             for q in self.analysis.questions
             if q.ordinal
-            and q.positive_share is not None
-            and q.positive_share < WEAK_SHARE
+            and self.analysis.thresholds.is_weak(q.positive_share)
             and self.analysis.respondents.get(q.role, 0) > 0
         ]
         return sorted(weak, key=lambda q: (q.positive_share or 0, _role_rank(q.role)))
@@ -728,10 +726,11 @@ class _Builder:
         self._paragraph("Недоліки, виявлені на основі аналізу анкет:", "Heading 1")
         items = list(self.texts.shortcomings) or self._generated_shortcomings()
         if not items:
+            sufficient = format_percent(self.analysis.thresholds.level_sufficient, 0)
             self._paragraph(
                 "Суттєвих недоліків за результатами анкетування не виявлено: частка позитивних "
-                "відповідей за всіма показниками не нижча за "
-                f"{format_percent(WEAK_SHARE, 0)}, ключових розбіжностей немає."
+                f"відповідей за всіма показниками не нижча за {sufficient}, ключових розбіжностей "
+                "немає."
             )
             return
         self._list(items, styles.BULLET)

@@ -1,0 +1,64 @@
+"""Each judgement is made once, by the thresholds the engine was given (issue 12).
+
+Two copies used to disagree: the dashboard called a gap significant at p <= 0.05 while the
+engine made it key only at p < 0.05, and the довідка listed weaknesses below a fixed 60 %
+whatever the direction's ``levels.sufficient``.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from app.analysis.engine import CampaignCounts, analyze
+from app.analysis.results import Thresholds
+from app.dashboard import services
+from app.reports.document import ReportStats, build_report
+from app.reports.texts import ReportTexts
+from tests.analysis_fixtures import DEFINITION
+from tests.test_report_builder import COUNTS, INFO, QUESTIONS, RESPONDENTS, reopen
+
+NBSP = "\u00a0"
+
+
+def test_a_gap_at_exactly_the_maximum_p_is_neither_significant_nor_key():
+    thresholds = Thresholds()  # p < 0.05 (docs/methodology.md §4)
+    analysis = SimpleNamespace(thresholds=thresholds)
+    assert thresholds.is_significant(0.05) is False
+    assert services._significant(0.05, analysis) is False  # the dashboard's «значуща»
+    assert thresholds.is_key(20.0, 0.05) is False
+    assert services._significant(0.0499, analysis) is True
+    assert thresholds.is_key(20.0, 0.0499) is True
+    assert thresholds.is_key(14.9, 0.0001) is False
+    assert services._significant(None, analysis) is None
+
+
+@pytest.mark.parametrize("share, weak", [(69.9, True), (70.0, False), (None, False)])
+def test_weak_follows_the_directions_sufficient_threshold(share, weak):
+    assert Thresholds(level_sufficient=70.0).is_weak(share) is weak
+
+
+def _shortcomings(sufficient: float) -> list[str]:
+    definition = {
+        **DEFINITION,
+        "levels": {"high": 80, "sufficient": sufficient, "needs_improvement": 40},
+    }
+    analysis = analyze(
+        INFO,
+        definition,
+        QUESTIONS,
+        CampaignCounts(respondents=dict(RESPONDENTS), questions=dict(COUNTS)),
+    )
+    document = reopen(build_report(analysis, ReportTexts(), ReportStats()))
+    return [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+
+
+def test_the_report_lists_a_65_percent_indicator_as_weak_under_sufficient_70():
+    # The parents' p5 has 52 of 80 positive answers: 65,0 %.
+    weak = (
+        "Низька частка позитивних відповідей батьків на питання "
+        f"«Я розумію що таке критерії оцінювання»: 65,0{NBSP}%."
+    )
+    assert weak in _shortcomings(70)
+    assert weak not in _shortcomings(60)
