@@ -45,12 +45,6 @@ def register_commands(app: Flask) -> None:
             app.cli.add_command(command)
 
 
-def _fail(message: str, exit_code: int) -> None:
-    """Print the message on one line (click's own messages may span several) and exit."""
-    click.echo("Помилка: " + " ".join(message.split()), err=True)
-    sys.exit(exit_code)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn user errors into one line on stderr and exit status 1 or 2."""
     try:

@@ -322,11 +322,6 @@ class Campaign(Model):
     def link_for(self, role: str) -> RespondentLink | None:
         return next((link for link in self.links if link.role == role), None)
 
-    def is_open(self, today: date) -> bool:
-        if self.opens_on and today < self.opens_on:
-            return False
-        return not (self.closes_on and today > self.closes_on)
-
     def response_counts(self) -> dict[str, int]:
         """Return the number of stored responses per respondent role (every role present)."""
         rows = db.session.execute(

@@ -123,13 +123,6 @@ def _require_own(campaign: Campaign) -> Direction:
     return campaign.direction
 
 
-def _library_of(campaign: Campaign) -> Direction:
-    direction = campaign.direction
-    if direction.school_id is None:
-        return direction
-    return Direction.library(direction.code) or direction
-
-
 def _record(
     direction: Direction,
     user: User | None,

@@ -22,7 +22,7 @@ hash of the campaign, the role and the file content plus the row number, so impo
 file again stores nothing twice.
 
 Encodings: UTF-8 (with or without BOM) and Windows-1251; delimiters: comma and semicolon.
-No Flask here: the service only needs the database session.
+Flask is not imported: the engine needs only the database session.
 
 Caps, checked before anything is built from the file (a header of 100,000 columns once made
 the confirmation page take 23 s and 183 MB, on every visit): at most :data:`MAX_COLUMNS`

@@ -19,7 +19,7 @@ from typing import IO
 from flask import Flask
 
 from app.errors import AnketaError, NotFound
-from app.imports.engine import CsvImportError, ImportAnalysis, ImportPlan, check_header
+from app.imports.engine import CsvImportError, ImportPlan, check_header
 from app.models import Campaign, RespondentLink
 from app.private_files import open_private, private_folder, write_private
 from app.surveys.respondent.service import _ as translate
@@ -143,8 +143,3 @@ def plan_from_form(form: Mapping[str, str], columns: int) -> ImportPlan:
             plan.answers[key] = option
         number += 1
     return plan
-
-
-def unmapped(analysis: ImportAnalysis) -> int:
-    """Return how many distinct unknown answers still need a decision."""
-    return len(analysis.unknown)

@@ -1,7 +1,7 @@
 """The довідка: a Word document built from the analysis results and the working group's texts.
 
 ``build_report`` is pure: results and texts in, .docx bytes out; it never touches the database.
-The document follows the seed довідка's anatomy (DESIGN.md §6): title, introduction, one
+The document follows the seed довідка's anatomy (docs/methodology.md): title, introduction, one
 numbered section per requirement with its topics (finding sentence, caption, count and chart
 per question; «Ключова розбіжність» where the analysis flags a key gap), shortcomings, the level,
 ways of improvement and recommendations. Every figure it prints is a field of the analysis,

@@ -5,7 +5,7 @@ them as ORM objects on each request cost more than anything else the server did,
 process keeps one :class:`QuestionnaireStructure` per questionnaire version: frozen dataclasses
 and tuples, attached to no session, safe to share between threads.
 
-A version with responses is never changed (docs DESIGN §2), but the builder and
+A version with responses is never changed (docs/questionnaires.md, versioning), but the builder and
 ``anketa questionnaires load`` rewrite a version *without* responses in place: its questions and
 options are deleted and inserted anew, and its ``content_hash`` changes with the content. The
 cache key is therefore the questionnaire id, its ``content_hash`` and a stamp of its question

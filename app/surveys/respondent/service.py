@@ -176,10 +176,6 @@ class InvalidAnswers(AnketaError):
         """True if any problem is one that a real form cannot produce."""
         return any(error.malformed for error in self.errors)
 
-    def for_question(self, key: str) -> list[str]:
-        """Return the messages about one question (by question key)."""
-        return [error.message for error in self.errors if error.question_key == key]
-
 
 class CampaignNotOpen(AnketaError):
     """The campaign does not take answers today; ``status`` says why."""
