@@ -1,7 +1,7 @@
 """The import log: a campaign's imports (``ImportBatch`` rows) as plain entries for the campaign
 page and the довідка, so responses added from a file are visible and attributed.
 
-No Flask here; times are shown in Kyiv time.
+Flask is not imported (only the database session); times are shown in Kyiv time.
 """
 
 from __future__ import annotations
