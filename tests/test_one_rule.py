@@ -7,6 +7,8 @@ whatever the direction's ``levels.sufficient``.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -62,3 +64,16 @@ def test_the_report_lists_a_65_percent_indicator_as_weak_under_sufficient_70():
     )
     assert weak in _shortcomings(70)
     assert weak not in _shortcomings(60)
+
+
+def test_no_page_or_module_compares_a_p_value_itself():
+    app = Path(__file__).resolve().parent.parent / "app"
+    comparison = re.compile(r"p_value\s*(<=|<|>=|>)|(<=|<|>=|>)\s*[\w.]*max_p_value")
+    offenders = [
+        f"{path.relative_to(app)}:{number}"
+        for path in sorted([*app.rglob("*.py"), *app.rglob("*.html")])
+        if path.name != "results.py" or path.parent.name != "analysis"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if comparison.search(line)
+    ]
+    assert offenders == []
