@@ -336,10 +336,6 @@ def _breakdown(
 # Gaps ----------------------------------------------------------------------------------------
 
 
-def _is_key(difference: float | None, p_value: float | None, thresholds: Thresholds) -> bool:
-    return thresholds.is_key(difference, p_value)
-
-
 def _ordinal_gap(
     construct: str,
     a: tuple[QuestionDef, _Distribution],
@@ -385,7 +381,7 @@ def _ordinal_gap(
         p_value=test.p_value,
         effect_size=test.effect_size,
         test=test.test,
-        key=_is_key(difference, test.p_value, thresholds),
+        key=thresholds.is_key(difference, test.p_value),
     )
 
 
@@ -420,7 +416,7 @@ def _multiple_gap(
                 difference_pp=difference,
                 p_value=test.p_value,
                 test=test.test,
-                key=_is_key(difference, test.p_value, thresholds),
+                key=thresholds.is_key(difference, test.p_value),
             )
         )
     return Gap(

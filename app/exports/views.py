@@ -8,7 +8,7 @@ only members and admins download them (403 for a director); the tables are for e
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from flask import Blueprint, Response, abort, request, stream_with_context
@@ -38,6 +38,20 @@ def _file_chunks(target: IO[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
         target.close()
 
 
+def _xlsx_download(write: Callable[[IO[bytes]], None], name: str) -> Response:
+    """Build an XLSX in a temporary file with ``write`` and send it; the file is closed (so
+    deleted) once sent, or at once when building fails."""
+    from app.exports.writers import XLSX_MIMETYPE
+
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks once sent)
+    try:
+        write(target)
+    except BaseException:
+        target.close()
+        raise
+    return _download(_file_chunks(target), XLSX_MIMETYPE, name)
+
+
 @bp.route("/campaigns/<int:campaign_id>/export/responses.csv")
 @login_required
 @editor_required
@@ -64,17 +78,12 @@ def export_responses_csv(campaign_id: int) -> Any:
 @editor_required
 def export_responses_xlsx(campaign_id: int) -> Any:
     """Send the responses as XLSX, one sheet per role (built in a temporary file)."""
-    from app.exports.writers import XLSX_MIMETYPE, export_filename, write_responses_xlsx
+    from app.exports.writers import export_filename, write_responses_xlsx
 
     campaign = visible_campaign_or_404(campaign_id)
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks once sent)
-    try:
-        write_responses_xlsx(campaign, target)
-    except BaseException:
-        target.close()
-        raise
-    return _download(
-        _file_chunks(target), XLSX_MIMETYPE, export_filename(campaign, "responses", "xlsx")
+    return _xlsx_download(
+        lambda target: write_responses_xlsx(campaign, target),
+        export_filename(campaign, "responses", "xlsx"),
     )
 
 
@@ -82,17 +91,12 @@ def export_responses_xlsx(campaign_id: int) -> Any:
 @login_required
 def export_tables_xlsx(campaign_id: int) -> Any:
     """Send the aggregated tables (per role, gaps, requirement scores) as XLSX."""
-    from app.exports.writers import XLSX_MIMETYPE, export_filename, write_tables_xlsx
+    from app.exports.writers import export_filename, write_tables_xlsx
     from app.results.service import analyze_campaign
 
     campaign = visible_campaign_or_404(campaign_id)
     analysis = analyze_campaign(campaign, with_dynamics=False)
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks once sent)
-    try:
-        write_tables_xlsx(analysis, target)
-    except BaseException:
-        target.close()
-        raise
-    return _download(
-        _file_chunks(target), XLSX_MIMETYPE, export_filename(campaign, "tables", "xlsx")
+    return _xlsx_download(
+        lambda target: write_tables_xlsx(analysis, target),
+        export_filename(campaign, "tables", "xlsx"),
     )
