@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from app.errors import AnketaError
 from app.private_files import write_private
+from app.vocabulary import DEFAULT_MIN_GROUP_SIZE, TIMEZONE_NAME
 
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
 # Where `anketa run` serves: the links' base in development when ANKETA_BASE_URL is unset.
@@ -148,9 +149,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "uk",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Kyiv",
+        "BABEL_DEFAULT_TIMEZONE": TIMEZONE_NAME,
         "ANKETA_QUESTIONNAIRES_DIR": os.environ.get("ANKETA_QUESTIONNAIRES_DIR", str(LIBRARY_DIR)),
         # Privacy: no breakdown shows a group smaller than this (never below 3).
-        "ANKETA_MIN_GROUP_SIZE": max(3, int(os.environ.get("ANKETA_MIN_GROUP_SIZE", "5"))),
+        "ANKETA_MIN_GROUP_SIZE": max(
+            3, int(os.environ.get("ANKETA_MIN_GROUP_SIZE", DEFAULT_MIN_GROUP_SIZE))
+        ),
         "ANKETA_MAX_TEXT_LENGTH": 5000,
     }

@@ -11,7 +11,6 @@ import enum
 import secrets
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -33,18 +32,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import vocabulary
 from app.extensions import Model, db
-
-KYIV = ZoneInfo("Europe/Kyiv")
+from app.vocabulary import RespondentRole, StaffRole
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def kyiv_today(now: datetime | None = None) -> date:
-    """Return today's date in Kyiv (campaign dates are school-local calendar dates)."""
-    return (now or datetime.now(KYIV)).astimezone(KYIV).date()
 
 
 def new_shuffle_key() -> int:
@@ -81,22 +75,6 @@ FILENAME_LENGTH = 120
 
 # Integer on SQLite (so the primary key autoincrements), BIGINT elsewhere: answers grow fast.
 BigId = BigInteger().with_variant(Integer, "sqlite")
-
-
-class RespondentRole(enum.StrEnum):
-    """Who answers a questionnaire. The values are used in URLs, files and the CLI."""
-
-    TEACHERS = "teachers"
-    STUDENTS = "students"
-    PARENTS = "parents"
-
-
-class StaffRole(enum.StrEnum):
-    """What a staff user may do: admin (every school), director (reads), member (works)."""
-
-    ADMIN = "admin"
-    DIRECTOR = "director"
-    MEMBER = "member"
 
 
 class QuestionType(enum.StrEnum):
@@ -379,7 +357,7 @@ class Response(Model):
     source: Mapped[str] = mapped_column(String(16), default="web")
     # The Kyiv calendar date of the submission (or of the import), nothing finer.
     # (A lambda: SQLAlchemy would pass its execution context to a one-argument default.)
-    submitted_on: Mapped[date] = mapped_column(Date, default=lambda: kyiv_today())
+    submitted_on: Mapped[date] = mapped_column(Date, default=lambda: vocabulary.today())
     shuffle_key: Mapped[int] = mapped_column(BigInteger, default=new_shuffle_key)
     # The import that stored it (None for a response from the form): imports are attributed.
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))

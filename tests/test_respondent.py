@@ -17,10 +17,10 @@ from app.surveys.respondent import service
 from app.surveys.respondent.service import (
     InvalidAnswers,
     check_answers,
-    kyiv_today,
     respondent_status,
     store_response,
 )
+from app.vocabulary import today as kyiv_today
 from tests import factories
 
 SUBMISSION_ID = re.compile(

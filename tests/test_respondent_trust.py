@@ -26,7 +26,7 @@ from sqlalchemy import DateTime, func, inspect, select
 from app.dashboard.services import open_answers
 from app.exports.writers import csv_chunks, write_responses_xlsx
 from app.extensions import db
-from app.models import Answer, Response, kyiv_today
+from app.models import Answer, Response
 from app.surveys.respondent.forms import RespondentForm
 from app.surveys.respondent.service import (
     InvalidAnswers,
@@ -34,6 +34,7 @@ from app.surveys.respondent.service import (
     new_submission_id,
     store_response,
 )
+from app.vocabulary import today as kyiv_today
 from tests import factories
 
 SUBMISSION_ID = re.compile(r'name="submission_id" type="hidden" value="([^"]+)"')

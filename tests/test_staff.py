@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
+from app import vocabulary
 from app.errors import AnketaError
 from app.extensions import db
 from app.models import Campaign, RespondentLink
@@ -173,7 +174,7 @@ def test_admin_chooses_the_school(admin_client, school, library):
 
 
 def test_form_defaults_to_current_academic_year(member_client, library, monkeypatch):
-    monkeypatch.setattr(services, "local_today", lambda: date(2025, 9, 1))
+    monkeypatch.setattr(vocabulary, "today", lambda: date(2025, 9, 1))
     page = member_client.get("/campaigns/new").get_data(as_text=True)
     assert 'value="2025-2026"' in page
 

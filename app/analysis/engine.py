@@ -14,9 +14,6 @@ from itertools import combinations
 from typing import Any
 
 from app.analysis.results import (
-    DEFAULT_LEVEL_THRESHOLDS,
-    LEVEL_LABELS,
-    ROLES,
     CampaignAnalysis,
     CampaignInfo,
     Dynamics,
@@ -43,6 +40,7 @@ from app.analysis.stats import (
     share,
     subtract_printed,
 )
+from app.vocabulary import DEFAULT_KEY_GAP, DEFAULT_LEVELS, LEVEL_LABELS, ROLES
 
 #: The lowest privacy threshold anyone may configure.
 MIN_GROUP_SIZE_FLOOR = 3
@@ -122,11 +120,13 @@ def thresholds_from(definition: Mapping[str, Any], min_group_size: int = 5) -> T
     are not numbers.
     """
     key_gap = definition.get("key_gap") or {}
-    levels = {**DEFAULT_LEVEL_THRESHOLDS, **(definition.get("levels") or {})}
+    levels = {**DEFAULT_LEVELS, **(definition.get("levels") or {})}
     group = max(MIN_GROUP_SIZE_FLOOR, int(min_group_size), int(definition.get("min_group_size", 0)))
     return Thresholds(
-        key_gap_min_difference_pp=float(key_gap.get("min_difference_pp", 15.0)),
-        key_gap_max_p_value=float(key_gap.get("max_p_value", 0.05)),
+        key_gap_min_difference_pp=float(
+            key_gap.get("min_difference_pp", DEFAULT_KEY_GAP["min_difference_pp"])
+        ),
+        key_gap_max_p_value=float(key_gap.get("max_p_value", DEFAULT_KEY_GAP["max_p_value"])),
         min_group_size=group,
         level_high=float(levels["high"]),
         level_sufficient=float(levels["sufficient"]),

@@ -17,30 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-ROLES: tuple[str, ...] = ("teachers", "students", "parents")
-
-#: Ukrainian names of the respondent groups (nominative plural), as the довідка writes them.
-ROLE_LABELS: Mapping[str, str] = {
-    "teachers": "вчителі",
-    "students": "учні",
-    "parents": "батьки",
-}
-
-LEVEL_CODES: tuple[str, ...] = ("high", "sufficient", "needs_improvement", "low")
-
-#: The level labels as the довідка prints them («… визначено достатній рівень»).
-LEVEL_LABELS: Mapping[str, str] = {
-    "high": "високий",
-    "sufficient": "достатній",
-    "needs_improvement": "вимагає покращення",
-    "low": "низький",
-}
-
-DEFAULT_LEVEL_THRESHOLDS: Mapping[str, float] = {
-    "high": 80.0,
-    "sufficient": 60.0,
-    "needs_improvement": 40.0,
-}
+from app.vocabulary import (
+    DEFAULT_KEY_GAP,
+    DEFAULT_LEVELS,
+    DEFAULT_MIN_GROUP_SIZE,
+    DEFAULT_NOTABLE_UNKNOWN_SHARE,
+    LEVEL_LABELS,
+    ROLES,
+)
 
 #: Why a group's figures are not published (docs/methodology.md, «Приватність»).
 PRIVACY_REASONS: tuple[str, ...] = ("small_group", "mixed_sources", "complementary")
@@ -63,7 +47,7 @@ SCHEMA_ID = "https://anketa.example/schemas/results-1.json"
 
 @dataclass(frozen=True)
 class Level:
-    """A level of the direction: ``code`` in LEVEL_CODES and its Ukrainian ``label``."""
+    """A level of the direction: ``code`` in app.vocabulary.LEVELS and its Ukrainian ``label``."""
 
     code: str
     label: str
@@ -83,12 +67,13 @@ class Level:
 class Thresholds:
     """The configurable thresholds: key gaps, privacy and the level boundaries (in %)."""
 
-    key_gap_min_difference_pp: float = 15.0
-    key_gap_max_p_value: float = 0.05
-    min_group_size: int = 5
-    level_high: float = 80.0
-    level_sufficient: float = 60.0
-    level_needs_improvement: float = 40.0
+    key_gap_min_difference_pp: float = float(DEFAULT_KEY_GAP["min_difference_pp"])
+    key_gap_max_p_value: float = float(DEFAULT_KEY_GAP["max_p_value"])
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    level_high: float = float(DEFAULT_LEVELS["high"])
+    level_sufficient: float = float(DEFAULT_LEVELS["sufficient"])
+    level_needs_improvement: float = float(DEFAULT_LEVELS["needs_improvement"])
+    notable_unknown_share: float = DEFAULT_NOTABLE_UNKNOWN_SHARE
 
     # The judgements, each written once (docs/methodology.md §4): the dashboard, the довідка and
     # the exports ask these instead of comparing numbers themselves.
@@ -109,6 +94,10 @@ class Thresholds:
     def is_weak(self, positive_share: float | None) -> bool:
         """A weak indicator: its positive share is below the direction's «достатній» threshold."""
         return positive_share is not None and positive_share < self.level_sufficient
+
+    def is_notable_unknown(self, unknown_share: float | None) -> bool:
+        """A «не знаю» share worth naming as a shortcoming: at least the notable share (30 %)."""
+        return unknown_share is not None and unknown_share >= self.notable_unknown_share
 
     def to_json(self) -> dict[str, Any]:
         return {

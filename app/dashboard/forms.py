@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.analysis.results import LEVEL_LABELS
 from app.forms import PrintableTextForm
+from app.vocabulary import LEVEL_LABELS
 
 MAX_TEXT = 20_000
 MAX_LINE = 300
@@ -15,7 +15,8 @@ MAX_LINE = 300
 
 def level_choices() -> list[tuple[str, str]]:
     """Return the level select's choices: «as computed» (empty) and the four levels."""
-    return [("", _l("Як розраховано (без зміни)")), *LEVEL_LABELS.items()]
+    levels = [(code, _l(label)) for code, label in LEVEL_LABELS.items()]
+    return [("", _l("Як розраховано (без зміни)")), *levels]
 
 
 class LevelForm(PrintableTextForm):

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.analysis.results import (
-    ROLES,
     CampaignAnalysis,
     Gap,
     QuestionResult,
@@ -29,6 +28,7 @@ from app.extensions import db
 from app.models import Answer, Campaign, Question, Response, User
 from app.reports.errors import ReportError
 from app.reports.texts import Recommendation, ReportTexts, load_texts, save_texts
+from app.vocabulary import ROLES
 
 #: How many gaps that are not key the summary lists after the key ones.
 SUMMARY_EXTRA_GAPS = 4

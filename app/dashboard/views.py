@@ -21,7 +21,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.analysis.results import ROLE_LABELS
 from app.auth import editor_required, visible_campaign_or_404
 from app.dashboard import charts, services
 from app.dashboard.forms import LevelForm, texts_form_class
@@ -39,7 +38,7 @@ def _render_results(campaign: Campaign, level_form: LevelForm, status: int = 200
     page = services.results_page(analyze_campaign(campaign), campaign, current_user)
     return render_template(
         "dashboard/results.html", campaign=campaign, page=page, level_form=level_form,
-        charts=charts, role_labels=ROLE_LABELS,
+        charts=charts,
     ), status  # fmt: skip
 
 

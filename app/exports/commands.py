@@ -14,7 +14,7 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from app.analysis.results import ROLES
+from app.vocabulary import ROLES
 
 COMMANDS: list[click.Command] = []
 

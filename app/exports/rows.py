@@ -130,7 +130,7 @@ def privacy_threshold(campaign: Campaign) -> int:
     Raises ValueError for a direction whose thresholds are not numbers."""
     return thresholds_from(
         campaign.direction.definition or {},
-        int(current_app.config.get("ANKETA_MIN_GROUP_SIZE", 5)),
+        int(current_app.config["ANKETA_MIN_GROUP_SIZE"]),
     ).min_group_size
 
 

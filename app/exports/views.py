@@ -14,8 +14,8 @@ from typing import IO, Any
 from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_login import login_required
 
-from app.analysis.results import ROLES
 from app.auth import editor_required, visible_campaign_or_404
+from app.vocabulary import ROLES
 
 bp = Blueprint("exports", __name__)
 

@@ -25,7 +25,7 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from app.analysis.results import ROLES, CampaignAnalysis, too_few_words
+from app.analysis.results import CampaignAnalysis, too_few_words
 from app.exports.rows import (
     ExportQuestion,
     ExportStructure,
@@ -35,10 +35,10 @@ from app.exports.rows import (
 from app.extensions import db
 from app.models import Campaign
 from app.text_safety import FORMULA_STARTS, printable, spreadsheet_safe
+from app.vocabulary import ROLE_LABELS, ROLES
 
 #: How the ticked options of a multiple-choice question are joined in one cell.
 MULTIPLE_SEPARATOR = "; "
-SHEET_TITLES = {"teachers": "Вчителі", "students": "Учні", "parents": "Батьки"}
 ROW_NUMBER = "№"
 #: The cell of a segment answer (the grade) whose group is too small to show.
 HIDDEN_GROUP = "Приховано (мала група)"
@@ -94,7 +94,7 @@ def hidden_role_row(structure: ExportStructure, role: str, width: int) -> list[s
     if reason is None:
         return None
     words = too_few_words(reason, structure.min_group_size)
-    note = f"{SHEET_TITLES.get(role, role)} — {structure.respondents.get(role, 0)}: {words}"
+    note = f"{ROLE_LABELS.get(role, role)} — {structure.respondents.get(role, 0)}: {words}"
     return [note, *[None] * (width - 1)]
 
 
@@ -187,7 +187,7 @@ def write_responses_xlsx(campaign: Campaign, target: IO[bytes], roles: Sequence[
     workbook = Workbook(write_only=True)
     for role in roles or _roles(structure):
         questions = structure.questions.get(role, ())
-        sheet = _TextSheet(workbook, SHEET_TITLES.get(role, role))
+        sheet = _TextSheet(workbook, ROLE_LABELS.get(role, role))
         header = header_row(questions)
         sheet.append(header)
         if (hidden := hidden_role_row(structure, role, len(header))) is not None:
@@ -208,7 +208,7 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
         questions = analysis.questions_for_role(role)
         if not questions:
             continue
-        sheet = _TextSheet(workbook, SHEET_TITLES[role])
+        sheet = _TextSheet(workbook, ROLE_LABELS[role])
         sheet.append(["№", "Питання", "Варіант", "Кількість", "Відсоток",
                       "Відповіли", "Позитивна частка, %"])  # fmt: skip
         if role in analysis.hidden_roles:  # a count and the reason, no figures
@@ -246,7 +246,7 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
                          gap.difference_pp, gap.p_value, gap.test,
                          "так" if gap.key else "ні"])  # fmt: skip
     scores = _TextSheet(workbook, "Вимоги")
-    scores.append(["Вимога", "Назва", "Оцінка, %", *(SHEET_TITLES[r] for r in ROLES)])
+    scores.append(["Вимога", "Назва", "Оцінка, %", *(ROLE_LABELS[r] for r in ROLES)])
     for score in analysis.requirement_scores:
         scores.append([score.code, score.title, score.score,
                        *(score.role_scores.get(role) for role in ROLES)])  # fmt: skip

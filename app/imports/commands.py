@@ -20,7 +20,8 @@ from app.imports.engine import (
     parse_column_mappings,
     read_header,
 )
-from app.models import Campaign, ImportChannel, RespondentRole, User
+from app.models import Campaign, ImportChannel, User
+from app.vocabulary import ROLES
 
 COMMANDS: list[click.Command] = []
 
@@ -35,7 +36,7 @@ def responses_group() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice([role.value for role in RespondentRole]),
+    type=click.Choice(ROLES),
     help="Чиї це відповіді.",
 )
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))

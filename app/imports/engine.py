@@ -47,6 +47,7 @@ from typing import IO, cast
 
 from sqlalchemy import Table, insert, select
 
+from app import vocabulary
 from app.errors import AnketaError
 from app.extensions import db
 from app.models import (
@@ -58,7 +59,6 @@ from app.models import (
     Questionnaire,
     RespondentLink,
     Response,
-    kyiv_today,
 )
 from app.surveys.respondent.answer_rows import answer_rows as shared_answer_rows
 from app.surveys.respondent.answer_rows import segment_question_id
@@ -799,7 +799,7 @@ def _insert_batch(
     fresh = [(sid, answers) for sid, answers in batch if sid not in existing]
     if not fresh:
         return 0
-    today = kyiv_today()
+    today = vocabulary.today()
     inserted = db.session.execute(
         insert(cast(Table, Response.__table__)).returning(
             Response.__table__.c.id, sort_by_parameter_order=True

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import ImportBatch, ImportChannel
+from app.vocabulary import TIMEZONE
 
-KYIV = ZoneInfo("Europe/Kyiv")
 COMMAND_LINE = "з командного рядка"
 
 
@@ -66,7 +65,7 @@ def import_log(campaign_id: int) -> list[ImportEntry]:
         ImportEntry(
             role=batch.role,
             rows=batch.row_count,
-            imported_at=batch.created_at.astimezone(KYIV),
+            imported_at=batch.created_at.astimezone(TIMEZONE),
             user_email=batch.user.email if batch.user else None,
             channel=batch.channel,
             source_kind=batch.source_kind,

@@ -34,9 +34,9 @@ from app.analysis.engine import (
     QuestionDef,
     segment_questions,
 )
-from app.analysis.results import ROLES
 from app.extensions import db
 from app.models import Answer, Campaign, Question, Questionnaire, RespondentRole, Response
+from app.vocabulary import ROLES
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,18 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from app.analysis.results import ROLE_LABELS, CampaignAnalysis
+from app.analysis.results import CampaignAnalysis
+from app.vocabulary import ROLE_LABELS
 
 
 def results_json(analysis: CampaignAnalysis) -> str:
     """Return the results document as the CLI prints it (UTF-8, indented, keys in order)."""
     return json.dumps(analysis.to_json(), ensure_ascii=False, indent=2)
+
+
+def _role(role: str) -> str:
+    """The group's name inside a line: «вчителі»."""
+    return _(ROLE_LABELS[role]).lower() if role in ROLE_LABELS else role
 
 
 def _summary(analysis: CampaignAnalysis) -> list[str]:
@@ -26,16 +32,15 @@ def _summary(analysis: CampaignAnalysis) -> list[str]:
     info = analysis.campaign
     lines = [
         f"{info.title} ({info.school}, {info.academic_year})",
-        "Респонденти: "
-        + ", ".join(f"{ROLE_LABELS[r]} {n}" for r, n in analysis.respondents.items()),
+        "Респонденти: " + ", ".join(f"{_role(r)} {n}" for r, n in analysis.respondents.items()),
     ]
     for score in analysis.requirement_scores:
         lines.append(_("Вимога %(code)s: %(score)s %%", code=score.code, score=number(score.score)))
     for gap in analysis.key_gaps():
         difference = number(gap.difference_pp) if gap.kind == "ordinal" else "за варіантами"
         lines.append(
-            f"Ключова розбіжність «{gap.construct}»: {ROLE_LABELS.get(gap.role_a, gap.role_a)} — "
-            f"{ROLE_LABELS.get(gap.role_b, gap.role_b)}, {difference} в.п."
+            f"Ключова розбіжність «{gap.construct}»: {_role(gap.role_a)} — "
+            f"{_role(gap.role_b)}, {difference} в.п."
         )
     computed = analysis.computed_level.label if analysis.computed_level else "—"
     final = analysis.final_level.label if analysis.final_level else "—"

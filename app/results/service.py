@@ -6,8 +6,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import vocabulary
 from app.analysis.engine import analyze
-from app.analysis.results import LEVEL_LABELS, CampaignAnalysis, CampaignInfo
+from app.analysis.results import CampaignAnalysis, CampaignInfo
 from app.errors import AnketaError, NotFound
 from app.extensions import db
 from app.models import Campaign, Direction, User
@@ -74,13 +75,13 @@ def analyze_campaign(
     previous = None
     if with_dynamics and (before := previous_campaign(campaign)) is not None:
         previous = analyze_campaign(before, with_dynamics=False, with_segments=False)
-    override = campaign.level_override if campaign.level_override in LEVEL_LABELS else None
+    override = campaign.level_override if campaign.level_override in vocabulary.LEVELS else None
     return analyze(
         campaign_info(campaign),
         campaign.direction.definition or {},
         structure.questions,
         counts,
-        min_group_size=int(current_app.config.get("ANKETA_MIN_GROUP_SIZE", 5)),
+        min_group_size=int(current_app.config["ANKETA_MIN_GROUP_SIZE"]),
         override_level=override,
         override_justification=campaign.level_justification if override else None,
         previous=previous,
@@ -92,11 +93,10 @@ def parse_level(level: str) -> str:
 
     Raises AnketaError for anything else.
     """
-    wanted = level.strip().lower().replace("-", "_").replace(" ", "_")
-    for code, label in LEVEL_LABELS.items():
-        if wanted in (code, label.replace(" ", "_")):
-            return code
-    names = ", ".join(f"{code} ({label})" for code, label in LEVEL_LABELS.items())
+    code = vocabulary.parse_level(level)
+    if code is not None:
+        return code
+    names = ", ".join(f"{code} ({label})" for code, label in vocabulary.LEVEL_LABELS.items())
     raise AnketaError(_("Невідомий рівень «%(level)s». Допустимі: %(names)s.", level=level,
                         names=names))  # fmt: skip
 

@@ -11,15 +11,13 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from app import vocabulary
 from app.extensions import db
-from app.models import RespondentRole, School, User
+from app.models import School, User
 from app.staff.services import current_academic_year, library_directions
 
-ROLE_LABELS = {
-    RespondentRole.TEACHERS.value: _l("Вчителі"),
-    RespondentRole.STUDENTS.value: _l("Учні"),
-    RespondentRole.PARENTS.value: _l("Батьки"),
-}
+#: The group names of app.vocabulary, translated when shown.
+ROLE_LABELS = {role: _l(label) for role, label in vocabulary.ROLE_LABELS.items()}
 
 
 def _strip(value: str | None) -> str | None:

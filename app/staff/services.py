@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -23,24 +22,18 @@ from app.models import (
     Direction,
     Questionnaire,
     RespondentLink,
-    RespondentRole,
     Response,
     School,
     StaffRole,
     User,
     new_token,
 )
+from app.vocabulary import ROLES
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 MAX_SLUG_LENGTH = 64
-ROLE_ORDER = tuple(role.value for role in RespondentRole)
-
-
-def local_today() -> date:
-    """Return today's date in Ukraine (the server may run in UTC)."""
-    return datetime.now(ZoneInfo("Europe/Kyiv")).date()
 
 
 def current_academic_year(today: date) -> str:
@@ -193,7 +186,7 @@ def create_campaign(
     academic_year = validate_academic_year(academic_year)
     validate_dates(opens_on, closes_on)
     direction = find_direction(school, direction_code.strip())
-    latest = {role: Questionnaire.latest(direction.id, role) for role in ROLE_ORDER}
+    latest = {role: Questionnaire.latest(direction.id, role) for role in ROLES}
     if not any(latest.values()):
         raise AnketaError(
             _("Для напряму «%(title)s» ще немає жодної анкети.", title=direction.title)
@@ -265,7 +258,7 @@ def response_counts_by_campaign(campaigns: Sequence[Campaign]) -> dict[int, dict
 
     Every role is present for every campaign (0 when nobody answered).
     """
-    counts = {campaign.id: dict.fromkeys(ROLE_ORDER, 0) for campaign in campaigns}
+    counts = {campaign.id: dict.fromkeys(ROLES, 0) for campaign in campaigns}
     if counts:
         rows = db.session.execute(
             select(Response.campaign_id, Response.role, func.count(Response.id))

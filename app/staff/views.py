@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import vocabulary
 from app.auth import editor_required, visible_campaign_or_404
 from app.config import DEFAULT_BASE_URL, is_local_base_url
 from app.errors import AnketaError
@@ -77,7 +78,7 @@ def campaigns() -> Any:
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 @editor_required
 def new_campaign() -> Any:
-    form = campaign_form_for(current_user, services.local_today())
+    form = campaign_form_for(current_user, vocabulary.today())
     if form.validate_on_submit():
         try:
             campaign = services.create_campaign_for(

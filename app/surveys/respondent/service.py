@@ -29,6 +29,7 @@ from flask_babel import gettext
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from app import vocabulary
 from app.errors import AnketaError
 from app.extensions import db
 from app.models import (
@@ -39,7 +40,6 @@ from app.models import (
     QuestionType,
     RespondentLink,
     Response,
-    kyiv_today,
 )
 from app.surveys.definitions.structure import OptionItem, QuestionItem, QuestionnaireStructure
 from app.surveys.respondent.answer_rows import answer_rows, segment_question_id
@@ -380,7 +380,7 @@ def store_response(
                 "role": link.role,
                 "submission_id": submission_id,
                 "source": source,
-                "submitted_on": today or kyiv_today(),
+                "submitted_on": today or vocabulary.today(),
             },
         ).scalar_one()
         answer_values = [

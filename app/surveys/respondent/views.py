@@ -33,6 +33,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as HttpResponse
 
+from app import vocabulary
 from app.errors import DATABASE_UNAVAILABLE
 from app.extensions import csrf, db
 from app.models import Campaign, RespondentLink
@@ -45,7 +46,6 @@ from app.surveys.respondent.forms import SERVICE_FIELDS, RespondentForm
 from app.surveys.respondent.service import (
     CampaignNotOpen,
     InvalidAnswers,
-    kyiv_today,
     respondent_status,
     store_response,
 )
@@ -169,7 +169,7 @@ def _refused(limit: int) -> tuple[str, int]:
 def entry(token: str) -> Any:
     link, questionnaire = _link_or_404(token)
     has_questions = bool(questionnaire.questions)
-    status = respondent_status(link, kyiv_today(), has_questions=has_questions)
+    status = respondent_status(link, vocabulary.today(), has_questions=has_questions)
     reading = request.method in READING
     if reading and status != "open":
         return _not_open(link, status, 200)
@@ -213,7 +213,7 @@ def _submit(
                 link,
                 form.answers(request.form),
                 request.form["submission_id"],
-                today=kyiv_today(),
+                today=vocabulary.today(),
                 max_text_length=current_app.config["ANKETA_MAX_TEXT_LENGTH"],
                 questionnaire=questionnaire,
             )
