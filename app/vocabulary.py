@@ -40,6 +40,9 @@ class StaffRole(enum.StrEnum):
 #: The respondent roles in the order every page, table and chart lists them.
 ROLES: tuple[str, ...] = tuple(role.value for role in RespondentRole)
 
+#: The URL converter that matches a respondent role: ``/links/<{ROLE_URL_PATTERN}:role>``.
+ROLE_URL_PATTERN = f"any({', '.join(ROLES)})"
+
 #: The name of each respondent group (nominative plural), as headings and labels show it.
 ROLE_LABELS: Mapping[str, str] = {
     "teachers": N_("Вчителі"),

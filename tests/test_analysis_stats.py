@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from app.analysis.rounding import round_half_up
 from app.analysis.stats import (
     NO_TEST,
     PERMUTATIONS,
@@ -17,7 +18,6 @@ from app.analysis.stats import (
     percent,
     permutation_p_value,
     positive_values,
-    round_half_up,
     subtract_printed,
 )
 

@@ -11,12 +11,12 @@ from app.reports.language import (
     format_percent,
     format_pp,
     join_list,
-    level_key,
     level_phrase,
     lower_first,
     quoted,
     role_names,
 )
+from app.vocabulary import parse_level
 
 
 @pytest.mark.parametrize(
@@ -130,7 +130,7 @@ def test_level_phrase(label, phrase):
 
 
 def test_unknown_level():
-    assert level_key("дивовижний") is None
-    assert level_key(None) is None
+    assert parse_level("дивовижний") is None
+    assert parse_level(None) is None
     with pytest.raises(KeyError):
         level_phrase("дивовижний")

@@ -10,9 +10,9 @@ import pytest
 
 APP = Path(__file__).resolve().parent.parent / "app"
 # The database, the web framework and the rest of the app (app.analysis may use itself and the
-# string-safety helpers only).
+# shared vocabulary only, which imports nothing of the app).
 FORBIDDEN_IN_ANALYSIS = ("flask", "flask_", "sqlalchemy", "werkzeug", "app.")
-ALLOWED_IN_ANALYSIS = ("app.analysis",)
+ALLOWED_IN_ANALYSIS = ("app.analysis", "app.vocabulary")
 # The document side of the report: given an analysis and texts, it writes bytes.
 DOCUMENT_MODULES = ("document.py", "charts.py", "language.py", "styles.py")
 FORBIDDEN_IN_DOCUMENT = ("sqlalchemy", "app.extensions", "app.models", "app.results")
@@ -53,6 +53,14 @@ def document_violations(root: Path) -> list[str]:
 
 def test_the_analysis_imports_neither_flask_nor_the_orm():
     assert analysis_violations(APP) == []
+
+
+def test_the_vocabulary_imports_nothing_of_flask_the_orm_or_the_app():
+    assert [
+        f"vocabulary.py:{line} imports {module}"
+        for line, module in imported_modules(APP / "vocabulary.py")
+        if _matches(module, FORBIDDEN_IN_ANALYSIS)
+    ] == []
 
 
 def test_the_document_modules_never_reach_the_database():

@@ -8,6 +8,7 @@ whatever the direction's ``levels.sufficient``.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,9 +16,12 @@ import pytest
 
 from app.analysis.engine import CampaignCounts, analyze
 from app.analysis.results import Thresholds
-from app.dashboard import services
+from app.analysis.rounding import round_half_up
+from app.dashboard import charts, services
 from app.reports.document import ReportStats, build_report
+from app.reports.language import format_number
 from app.reports.texts import ReportTexts
+from app.vocabulary import parse_level
 from tests.analysis_fixtures import DEFINITION
 from tests.test_report_builder import COUNTS, INFO, QUESTIONS, RESPONDENTS, reopen
 
@@ -77,3 +81,31 @@ def test_no_page_or_module_compares_a_p_value_itself():
         if comparison.search(line)
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("value", "printed"), [(80.55, "80,6"), (Fraction(8055, 100), "80,6"), (-6.25, "-6,3")]
+)
+def test_one_half_up_rounding_serves_the_analysis_the_report_and_the_pages(value, printed):
+    # One rule (app/analysis/rounding.py): a float is read as the decimal it prints as
+    assert round_half_up(value) == float(printed.replace(",", "."))
+    assert format_number(float(value)) == printed
+    assert charts.format_number(float(value)) == printed
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("high", "high"),
+        ("needs_improvement", "needs_improvement"),
+        ("needs-improvement", "needs_improvement"),
+        ("Достатній", "sufficient"),
+        (" вимагає  покращення ", "needs_improvement"),
+        ("потребує покращення", "needs_improvement"),
+        ("низький", "low"),
+        ("дивовижний", None),
+        ("", None),
+    ],
+)
+def test_one_level_parser_serves_the_cli_the_texts_and_the_report(text, code):
+    assert parse_level(text) == code

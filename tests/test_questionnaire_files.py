@@ -19,10 +19,10 @@ from app.surveys.definitions.library import (
     positive_option_keys,
     question_requirement,
 )
+from app.vocabulary import ROLES
 
 LIBRARY = Path(__file__).resolve().parent.parent / "questionnaires"
 FOLDER = LIBRARY / "assessment-system"
-ROLES = ("teachers", "students", "parents")
 ONE = "Виберіть лише один варіант."
 ALL = "Виберіть усе, що підходить."
 

@@ -31,11 +31,11 @@ from app.analysis.results import (
     Thresholds,
     Topic,
 )
+from app.analysis.rounding import round_half_up
 from app.analysis.stats import (
     homogeneity_test,
     percent,
     positive_values,
-    round_half_up,
     rounded,
     share,
     subtract_printed,

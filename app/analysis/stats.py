@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 from scipy import special, stats
+
+from app.analysis.rounding import round_half_up
 
 #: Below this expected count in any cell the chi-square approximation is not trusted.
 MIN_EXPECTED = 5.0
@@ -21,24 +23,6 @@ MIN_EXPECTED = 5.0
 PERMUTATIONS = 19_999
 #: A fixed seed: the same counts always give the same p-value.
 PERMUTATION_SEED = 20_250_401
-
-
-def round_half_up(value: Fraction | int | Decimal, places: int = 1) -> float:
-    """Return ``value`` rounded half away from zero to ``places`` decimals, as a float.
-
-    Exact: 1/16 of 100 (6.25) gives 6.3, and −6.25 gives −6.3 (a gap a−b and b−a differ in sign
-    only).
-    """
-    if isinstance(value, Fraction | int):
-        # Integer arithmetic: floor(|x| × 10^places + 1/2), sign restored (no float on the way).
-        exact_value = Fraction(value)
-        scale: int = 10**places  # int ** int is typed Any (a negative power gives a float)
-        numerator, denominator = abs(exact_value.numerator), exact_value.denominator
-        units = (2 * scale * numerator + denominator) // (2 * denominator)
-        return (units if exact_value >= 0 else -units) / scale
-    exact = Decimal(value)
-    quantum = Decimal(1).scaleb(-places)
-    return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def share(count: int, total: int) -> Fraction | None:

@@ -29,8 +29,6 @@ from app.models import Campaign
 
 bp = Blueprint("dashboard", __name__)
 
-ROLE_PATTERN = "any(teachers, students, parents)"
-
 
 def _render_results(campaign: Campaign, level_form: LevelForm, status: int = 200) -> Any:
     from app.results.service import analyze_campaign  # scipy: imported on first use

@@ -35,7 +35,6 @@ from app.reports.language import (
     format_percent,
     format_pp,
     join_list,
-    level_key,
     level_phrase,
     lower_first,
     quoted,
@@ -44,15 +43,14 @@ from app.reports.language import (
 )
 from app.reports.texts import Recommendation, ReportTexts
 from app.text_safety import printable
+from app.vocabulary import ROLES, parse_level
 
 if TYPE_CHECKING:
     from app.imports.log import ImportEntry
 
 __all__ = ["ReportError", "ReportStats", "build_report", "charted_questions"]
 
-ROLE_ORDER = ("teachers", "students", "parents")
 CHART_WIDTH = Cm(14)
-HIGH_UNKNOWN_SHARE = 30.0  # % of «не знаю» worth naming as a shortcoming
 MAX_GENERATED_ITEMS = 6
 MULTIPLE_NOTE = "можна обрати кілька варіантів"
 
@@ -111,7 +109,7 @@ def _has_chart(analysis: CampaignAnalysis, question: QuestionResult) -> bool:
 
 
 def _role_rank(role: str) -> int:
-    return ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER)
+    return ROLES.index(role) if role in ROLES else len(ROLES)
 
 
 def _topic_index(analysis: CampaignAnalysis) -> dict[str, str]:
@@ -367,7 +365,7 @@ class _Builder:
             group += " у складі: " + "; ".join(self.texts.working_group)
         answered = [
             counted(self.analysis.respondents.get(role, 0), role_names(role).counted)
-            for role in ROLE_ORDER
+            for role in ROLES
             if self.analysis.respondents.get(role, 0) > 0
         ]
         survey = (
@@ -381,10 +379,10 @@ class _Builder:
         )
         if imports := self._imports_sentence():
             self._paragraph(imports)
-        absent = [role for role in ROLE_ORDER if self.analysis.respondents.get(role, 0) == 0]
+        absent = [role for role in ROLES if self.analysis.respondents.get(role, 0) == 0]
         for role in absent:
             self._paragraph(self._absent_sentence(role))
-        for role in ROLE_ORDER:
+        for role in ROLES:
             if role in self.analysis.hidden_roles:
                 self._paragraph(self._hidden_role_sentence(role) + ", тож їхні відповіді в "
                                 "довідці не наведено.")  # fmt: skip
@@ -465,7 +463,7 @@ class _Builder:
             return
         parts = [
             f"{role_names(role).plural.lower()} — {format_percent(value)}"
-            for role in ROLE_ORDER
+            for role in ROLES
             if (value := score.role_scores.get(role)) is not None
         ]
         detail = f" ({', '.join(parts)})" if parts else ""
@@ -679,7 +677,7 @@ class _Builder:
             (
                 q
                 for q in self.analysis.questions
-                if q.unknown_share is not None and q.unknown_share >= HIGH_UNKNOWN_SHARE
+                if self.analysis.thresholds.is_notable_unknown(q.unknown_share)
             ),
             key=lambda q: -(q.unknown_share or 0),
         )
@@ -749,7 +747,7 @@ class _Builder:
             trend = "зросла" if change > 0 else "знизилася" if change < 0 else "не змінилася"
             amount = f" на {format_pp(change)}" if change else ""
             self._paragraph(f"Порівняно з {previous} навчальним роком вона {trend}{amount}.")
-        override = level_key(self.texts.level_override)
+        override = parse_level(self.texts.level_override)
         level = override or (analysis.final_level.code if analysis.final_level else None)
         if level is None:
             self._paragraph(

@@ -10,10 +10,12 @@ at the end of a line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
 from babel.numbers import format_decimal
+
+from app.analysis.rounding import round_half_up
+from app.vocabulary import ROLE_LABELS, parse_level
 
 LOCALE = Locale("uk")
 NBSP = "\u00a0"
@@ -63,7 +65,7 @@ class RoleNames:
 
 ROLE_NAMES: dict[str, RoleNames] = {
     "teachers": RoleNames(
-        plural="Вчителі",
+        plural=ROLE_LABELS["teachers"],
         genitive="вчителів",
         surveyed_genitive="опитаних вчителів",
         instrumental="вчителями",
@@ -71,7 +73,7 @@ ROLE_NAMES: dict[str, RoleNames] = {
         questionnaire="анкети для вчителів",
     ),
     "students": RoleNames(
-        plural="Учні",
+        plural=ROLE_LABELS["students"],
         genitive="учнів",
         surveyed_genitive="опитаних учнів",
         instrumental="учнями",
@@ -79,7 +81,7 @@ ROLE_NAMES: dict[str, RoleNames] = {
         questionnaire="анкети для учнів",
     ),
     "parents": RoleNames(
-        plural="Батьки",
+        plural=ROLE_LABELS["parents"],
         genitive="батьків",
         surveyed_genitive="опитаних батьків",
         instrumental="батьками",
@@ -95,30 +97,11 @@ LEVEL_PHRASES: dict[str, str] = {
     "needs_improvement": "рівень, що вимагає покращення",
     "low": "низький рівень",
 }
-LEVEL_LABELS_UK: dict[str, str] = {
-    "high": "високий",
-    "sufficient": "достатній",
-    "needs_improvement": "вимагає покращення",
-    "low": "низький",
-}
-LEVEL_ALIASES: dict[str, str] = {
-    "високий": "high",
-    "достатній": "sufficient",
-    "вимагає покращення": "needs_improvement",
-    "потребує покращення": "needs_improvement",
-    "низький": "low",
-}
 
 
 def role_names(role: str) -> RoleNames:
     """Return the name forms of a respondent role; raises KeyError for an unknown role."""
     return ROLE_NAMES[role]
-
-
-def round_half_up(value: float, places: int = 1) -> Decimal:
-    """Return ``value`` rounded half-up (80.55 → 80.6), the way the analysis rounds."""
-    quantum = Decimal(1).scaleb(-places)
-    return Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def format_number(value: float, places: int = 1) -> str:
@@ -178,20 +161,9 @@ def lower_first(text: str) -> str:
     return text[0].lower() + text[1:]
 
 
-def level_key(label: str | None) -> str | None:
-    """Return the level key (high/sufficient/needs_improvement/low) for a key or a Ukrainian
-    label, None if ``label`` is empty or unknown."""
-    if not label:
-        return None
-    label = label.strip().lower()
-    if label in LEVEL_PHRASES:
-        return label
-    return LEVEL_ALIASES.get(label)
-
-
 def level_phrase(level: str) -> str:
     """Return «достатній рівень» for a level key or label; raises KeyError when unknown."""
-    key = level_key(level)
+    key = parse_level(level)
     if key is None:
         raise KeyError(level)
     return LEVEL_PHRASES[key]

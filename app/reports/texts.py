@@ -36,8 +36,8 @@ from typing import Any
 from app.extensions import db
 from app.models import Campaign
 from app.reports.errors import ReportError
-from app.reports.language import LEVEL_LABELS_UK, level_key
 from app.text_safety import code_point, control_character, printable_all
+from app.vocabulary import LEVEL_LABELS, parse_level
 
 _LIST_PREFIX = re.compile(r"^\s*(?:[-–—•*○]|\d+[.)])\s+")
 
@@ -93,11 +93,11 @@ class ReportTexts:
                 f"Допустимі поля: {', '.join(sorted(known))}."
             )
         level = _text(data, "level_override")
-        level_code = level_key(level) if level else None
+        level_code = parse_level(level) if level else None
         if level and level_code is None:
             raise ReportError(
                 f"Невідомий рівень «{level}»: допустимі значення — "
-                f"{', '.join(LEVEL_LABELS_UK.values())}."
+                f"{', '.join(LEVEL_LABELS.values())}."
             )
         return cls(
             period=_text(data, "period"),

@@ -31,10 +31,9 @@ from app.models import Campaign
 from app.staff import services
 from app.staff.forms import ROLE_LABELS, ConfirmForm, ExpectedCountsForm, campaign_form_for
 from app.staff.qr import CONTENT_TYPES, qr_image
+from app.vocabulary import ROLE_URL_PATTERN
 
 bp = Blueprint("staff", __name__)
-
-ROLE_PATTERN = "any(teachers, students, parents)"
 
 
 def base_url() -> str:
@@ -130,7 +129,7 @@ def expected_counts(campaign_id: int) -> Any:
 
 
 @bp.route(
-    f"/campaigns/<int:campaign_id>/links/<{ROLE_PATTERN}:role>/rotate", methods=["GET", "POST"]
+    f"/campaigns/<int:campaign_id>/links/<{ROLE_URL_PATTERN}:role>/rotate", methods=["GET", "POST"]
 )
 @editor_required
 def rotate(campaign_id: int, role: str) -> Any:
@@ -159,7 +158,7 @@ def rotate(campaign_id: int, role: str) -> Any:
     )
 
 
-@bp.route(f"/campaigns/<int:campaign_id>/qr/<{ROLE_PATTERN}:role>.<any(png, svg):kind>")
+@bp.route(f"/campaigns/<int:campaign_id>/qr/<{ROLE_URL_PATTERN}:role>.<any(png, svg):kind>")
 @login_required
 def qr(campaign_id: int, role: str, kind: str) -> Any:
     url = _link_urls(visible_campaign_or_404(campaign_id)).get(role) or abort(404)

@@ -16,8 +16,8 @@ from typing import Any
 
 from app.surveys.definitions.yaml_format import MarkedDict, MarkedList
 from app.text_safety import code_point, control_character
+from app.vocabulary import DEFAULT_KEY_GAP, DEFAULT_LEVELS, DEFAULT_MIN_GROUP_SIZE, ROLES
 
-ROLES = ("teachers", "students", "parents")
 QUESTION_TYPES = ("single", "multiple", "text")
 LANGUAGES = ("uk", "ru", "bg", "en")
 DEFAULT_INSTRUCTIONS = {
@@ -26,9 +26,6 @@ DEFAULT_INSTRUCTIONS = {
     "text": None,
 }
 DEFAULT_REQUIRED = {"single": True, "multiple": False, "text": False}
-DEFAULT_LEVELS = {"high": 80, "sufficient": 60, "needs_improvement": 40}
-DEFAULT_KEY_GAP = {"min_difference_pp": 15, "max_p_value": 0.05}
-DEFAULT_MIN_GROUP_SIZE = 5
 # Keys of ``report`` that the loader uses itself (a requirement-only question's requirement).
 RESERVED_REPORT_KEYS = ("requirement",)
 
