@@ -294,3 +294,23 @@ def submission_id_for(link: RespondentLink) -> str:
     """Return a submission id as the server issues it with ``link``'s form (signed with the
     app's secret), for a test that posts without reading it from the page first."""
     return new_submission_id(link)
+
+
+def positive_option_keys(question: Question, direction: Direction) -> set[str]:
+    """The option keys of a stored question's positive share, by the engine's own rule."""
+    from app.analysis.engine import positive_keys
+    from app.results.aggregate import question_def
+
+    role = question.questionnaire.role
+    return set(positive_keys(question_def(question, role), direction.definition))
+
+
+def question_requirement(question: Question, direction: Direction) -> str | None:
+    """The requirement a stored question reports under, by the engine's own rule."""
+    from app.analysis.engine import requirement_of, requirements_from
+    from app.results.aggregate import question_def
+
+    role = question.questionnaire.role
+    return requirement_of(
+        question_def(question, role), requirements_from(direction.definition or {})
+    )

@@ -16,7 +16,7 @@ import pytest
 
 from app.analysis.engine import CampaignCounts, analyze
 from app.analysis.results import Thresholds
-from app.analysis.rounding import round_half_up
+from app.analysis.rules import round_half_up
 from app.dashboard import charts, services
 from app.reports.document import ReportStats, build_report
 from app.reports.language import format_number

@@ -16,10 +16,9 @@ from app.surveys.definitions.library import (
     dump_questionnaire,
     load_questionnaires,
     parse_role_file,
-    positive_option_keys,
-    question_requirement,
 )
 from app.vocabulary import ROLES
+from tests.factories import positive_option_keys, question_requirement
 
 LIBRARY = Path(__file__).resolve().parent.parent / "questionnaires"
 FOLDER = LIBRARY / "assessment-system"

@@ -24,11 +24,14 @@ from app.surveys.definitions.library import (
     load_questionnaires,
     parse_direction,
     parse_role_file,
-    positive_option_keys,
-    question_requirement,
     validate_paths,
 )
-from tests.factories import make_campaign, make_response
+from tests.factories import (
+    make_campaign,
+    make_response,
+    positive_option_keys,
+    question_requirement,
+)
 
 DIRECTION = """\
 id: demo

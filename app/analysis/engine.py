@@ -31,11 +31,10 @@ from app.analysis.results import (
     Thresholds,
     Topic,
 )
-from app.analysis.rounding import round_half_up
+from app.analysis.rules import positive_values, round_half_up
 from app.analysis.stats import (
     homogeneity_test,
     percent,
-    positive_values,
     rounded,
     share,
     subtract_printed,

@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import special, stats
 
-from app.analysis.rounding import round_half_up
+from app.analysis.rules import round_half_up
 
 #: Below this expected count in any cell the chi-square approximation is not trusted.
 MIN_EXPECTED = 5.0
@@ -48,20 +48,6 @@ def subtract_printed(a: float | None, b: float | None) -> float | None:
     if a is None or b is None:
         return None
     return float(Decimal(str(a)) - Decimal(str(b)))
-
-
-def positive_values(values: Sequence[int]) -> frozenset[int]:
-    """Return the values that count as positive on an ordinal scale with these values.
-
-    The two highest distinct levels of a scale with four or more levels (e.g. «У повній мірі»
-    and «Здебільшого»); only the highest of a scale with two or three levels (e.g. «Так» of
-    «Так / Ні»), where the top two would be the whole scale.
-    """
-    distinct = sorted(set(values), reverse=True)
-    if not distinct:
-        return frozenset()
-    top = 2 if len(distinct) >= 4 else 1
-    return frozenset(distinct[:top])
 
 
 @dataclass(frozen=True)

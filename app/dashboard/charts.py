@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.analysis.results import OptionResult
-from app.analysis.rounding import round_half_up
+from app.analysis.rules import round_half_up
 from app.reports.language import NBSP, PERCENTAGE_POINTS, format_p_value
 from app.reports.language import format_number as babel_number
 

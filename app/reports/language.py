@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from babel import Locale
 from babel.numbers import format_decimal
 
-from app.analysis.rounding import round_half_up
+from app.analysis.rules import round_half_up
 from app.vocabulary import ROLE_LABELS, parse_level
 
 LOCALE = Locale("uk")

@@ -98,7 +98,12 @@ def campaign_questionnaires(
     return [by_id[i] for i in [*current, *rest] if i in by_id]
 
 
-def _question_def(question: Question, role: str, options: Sequence[OptionDef]) -> QuestionDef:
+def question_def(
+    question: Question, role: str, options: Sequence[OptionDef] | None = None
+) -> QuestionDef:
+    """Return the analysis's view of a stored question (``options``: its own by default)."""
+    if options is None:
+        options = [OptionDef(o.key, o.text, o.value) for o in question.options]
     report = dict(question.report or {})
     return QuestionDef(
         role=role,
@@ -142,7 +147,7 @@ def campaign_structure(campaign: Campaign, answered: Iterable[int] = ()) -> Camp
                     known.add(option.key)
     roles = [r for r in ROLES if r in order] + sorted(set(order) - set(ROLES))
     questions = tuple(
-        _question_def(merged[(role, key)][0], role, merged[(role, key)][1])
+        question_def(merged[(role, key)][0], role, merged[(role, key)][1])
         for role in roles
         for key in order[role]
     )

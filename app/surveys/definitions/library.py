@@ -43,8 +43,6 @@ from app.surveys.definitions.schema import (
     check_constructs,
     check_direction,
     check_role_file,
-    default_positive,
-    topic_requirements,
 )
 from app.surveys.definitions.yaml_format import (
     YamlProblem,
@@ -69,8 +67,6 @@ __all__ = [
     "parse_direction_text",
     "parse_role_file",
     "parse_role_text",
-    "positive_option_keys",
-    "question_requirement",
     "store_direction_definition",
     "store_questionnaire",
     "validate_paths",
@@ -574,28 +570,6 @@ def _move_unanswered_links(old: Questionnaire | None, new: Questionnaire) -> int
 
 
 # --- helpers for the analysis and the reports ---------------------------------------------------
-
-
-def question_requirement(question: Question, direction: Direction) -> str | None:
-    """Return the requirement id a question reports under (via its topic, or set directly)."""
-    if question.topic:
-        return topic_requirements(direction.definition).get(question.topic)
-    return question.requirement or (question.report or {}).get("requirement")
-
-
-def positive_option_keys(question: Question, direction: Direction) -> set[str]:
-    """Return the option keys that make up a question's positive share.
-
-    The scale's ``positive`` list when the question uses a scale; otherwise the top two valued
-    options (the top one when fewer than four options have a value). Empty for nominal and
-    text questions.
-    """
-    if question.scale:
-        scale = direction.definition.get("scales", {}).get(question.scale)
-        if scale is not None:
-            return set(scale.get("positive") or default_positive(scale["options"]))
-    options = [{"id": option.key, "value": option.value} for option in question.options]
-    return set(default_positive(options))
 
 
 # --- writing YAML -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.analysis.rules import positive_values
 from app.surveys.definitions.yaml_format import MarkedDict, MarkedList
 from app.text_safety import code_point, control_character
 from app.vocabulary import DEFAULT_KEY_GAP, DEFAULT_LEVELS, DEFAULT_MIN_GROUP_SIZE, ROLES
@@ -514,20 +515,11 @@ def _check_options(
 
 
 def default_positive(options: list[dict[str, Any]]) -> list[str]:
-    """Return the option ids that count as a positive answer when a scale names none.
-
-    The top two valued levels on a scale of four or more; the top one on a shorter scale (so a
-    «Так / Ні / Не знаю» question has «Так» as its positive share).
-    """
-    valued = sorted(
-        (option for option in options if option.get("value") is not None),
-        key=lambda option: option["value"],
-        reverse=True,
-    )
-    if len(valued) < 2:
-        return []
-    top = 2 if len(valued) >= 4 else 1
-    return [option["id"] for option in valued[:top]]
+    """Return the option ids that count as a positive answer when a scale names none: those
+    whose value is among the scale's top levels, by the analysis's own rule
+    (``app.analysis.rules.positive_values``), in the scale's order."""
+    good = positive_values([o["value"] for o in options if o.get("value") is not None])
+    return [option["id"] for option in options if option.get("value") in good]
 
 
 def _check_scales(check: Checker, data: MarkedDict) -> dict[str, Any]:

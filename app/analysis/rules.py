@@ -1,11 +1,14 @@
-"""Half-up rounding, the one rule every printed figure follows (docs/methodology.md).
+"""Two rules that more than the analysis needs, each written once (docs/methodology.md): half-up
+rounding, which every printed figure follows, and the positive levels of a scale, which the
+questionnaire loader also stores as a scale's default ``positive`` list.
 
-Kept apart from app/analysis/stats.py so that the pages and the довідка can round without
-importing SciPy.
+Kept apart from app/analysis/stats.py so that the pages, the довідка and the loader use them
+without importing SciPy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -27,3 +30,17 @@ def round_half_up(value: Fraction | int | Decimal | float, places: int = 1) -> f
     exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
     quantum = Decimal(1).scaleb(-places)
     return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def positive_values(values: Sequence[int]) -> frozenset[int]:
+    """Return the values that count as positive on an ordinal scale with these values.
+
+    The two highest distinct levels of a scale with four or more levels (e.g. «У повній мірі»
+    and «Здебільшого»); only the highest of a scale with two or three levels (e.g. «Так» of
+    «Так / Ні»), where the top two would be the whole scale.
+    """
+    distinct = sorted(set(values), reverse=True)
+    if not distinct:
+        return frozenset()
+    top = 2 if len(distinct) >= 4 else 1
+    return frozenset(distinct[:top])
