@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
@@ -33,8 +35,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import vocabulary
+from app.errors import NotFound
 from app.extensions import Model, db
-from app.vocabulary import RespondentRole, StaffRole
+from app.vocabulary import StaffRole
 
 
 def utcnow() -> datetime:
@@ -302,14 +305,32 @@ class Campaign(Model):
 
     def response_counts(self) -> dict[str, int]:
         """Return the number of stored responses per respondent role (every role present)."""
-        rows = db.session.execute(
-            select(Response.role, func.count(Response.id))
-            .where(Response.campaign_id == self.id)
-            .group_by(Response.role)
-        )
-        counts = {role.value: 0 for role in RespondentRole}
-        counts.update({role: n for role, n in rows})
+        return Campaign.response_counts_of([self])[self.id]
+
+    @staticmethod
+    def response_counts_of(campaigns: Sequence[Campaign]) -> dict[int, dict[str, int]]:
+        """Return {campaign id: {role: responses}} for many campaigns in one GROUP BY query.
+
+        Every role is present for every campaign (0 when nobody answered).
+        """
+        counts = {campaign.id: dict.fromkeys(vocabulary.ROLES, 0) for campaign in campaigns}
+        if counts:
+            rows = db.session.execute(
+                select(Response.campaign_id, Response.role, func.count(Response.id))
+                .where(Response.campaign_id.in_(counts))
+                .group_by(Response.campaign_id, Response.role)
+            )
+            for campaign_id, role, n in rows:
+                counts[campaign_id][role] = n
         return counts
+
+    @classmethod
+    def find(cls, campaign_id: int) -> Campaign:
+        """Return the campaign with this id; raises NotFound (a Ukrainian message) if none."""
+        campaign = db.session.get(cls, campaign_id)
+        if campaign is None:
+            raise NotFound(gettext("Кампанію %(id)s не знайдено.", id=campaign_id))
+        return campaign
 
     @classmethod
     def visible_to(cls, user: User, campaign_id: int) -> Campaign | None:

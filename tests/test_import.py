@@ -388,7 +388,7 @@ def test_cli_bad_options_are_one_line_errors(runner, campaign, tmp_path, extra, 
 def test_cli_unknown_campaign_and_missing_file(runner, campaign, tmp_path):
     path = write(tmp_path, csv_bytes([HEADER, *ROWS]))
     result = runner.invoke(args=["responses", "import", "999", "--role", "students", path])
-    assert result.exit_code == 1 and "кампанію 999 не знайдено" in result.output
+    assert result.exit_code == 1 and "Кампанію 999 не знайдено." in result.output
     result = runner.invoke(
         args=["responses", "import", str(campaign.id), "--role", "students", "/nope.csv"]
     )
@@ -426,7 +426,7 @@ def anketa(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
     ("rows", "campaign_id", "message", "details"),
     [
         ([["Отметка времени", "Колір очей"], ["1", "2"]], "1", "Жоден стовпець не збігся", ""),
-        ([["Позначка часу"], ["1"]], "99", "кампанію 99 не знайдено", ""),
+        ([["Позначка часу"], ["1"]], "99", "Кампанію 99 не знайдено.", ""),
         (
             [["Позначка часу", "У якому класі ви навчаєтесь?"], ["1", "13 клас"]],
             "1",

@@ -543,11 +543,11 @@ class TestWithCsrf:
 def test_response_counts_by_campaign(campaign, other_campaign):
     factories.make_responses(campaign, "students", [({"grade": "g5", "clear": "full"}, 2)])
     factories.make_responses(other_campaign, "parents", [({"understand": "none"}, 1)])
-    assert services.response_counts_by_campaign([campaign, other_campaign]) == {
+    assert Campaign.response_counts_of([campaign, other_campaign]) == {
         campaign.id: {"teachers": 0, "students": 2, "parents": 0},
         other_campaign.id: {"teachers": 0, "students": 0, "parents": 1},
     }
-    assert services.response_counts_by_campaign([]) == {}
+    assert Campaign.response_counts_of([]) == {}
 
 
 def test_campaign_page_links_every_section(member_client, school):

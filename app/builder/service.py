@@ -28,7 +28,6 @@ from app.models import (
     Questionnaire,
     QuestionnaireChange,
     RespondentLink,
-    RespondentRole,
     Response,
     User,
     new_token,
@@ -50,6 +49,7 @@ from app.surveys.definitions.schema import (
 )
 from app.surveys.respondent.service import _ as translate
 from app.text_safety import printable_all
+from app.vocabulary import RespondentRole
 
 ROLES = tuple(role.value for role in RespondentRole)
 ROLE_INITIALS = {"teachers": "t", "students": "s", "parents": "p"}

@@ -14,6 +14,7 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from app.models import Campaign
 from app.vocabulary import ROLES
 
 COMMANDS: list[click.Command] = []
@@ -39,7 +40,7 @@ def export_command(
 ) -> None:
     """Вивантажити знеособлені відповіді (CSV, XLSX) або зведені таблиці (XLSX)."""
     from app.exports.writers import csv_chunks, write_responses_xlsx, write_tables_xlsx
-    from app.results.service import analyze_campaign, get_campaign
+    from app.results.service import analyze_campaign
 
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -49,7 +50,7 @@ def export_command(
             _("CSV містить відповіді однієї групи: вкажіть --role (таблиці — лише .xlsx)"),
             param_hint="'--role'",
         )
-    campaign = get_campaign(campaign_id)
+    campaign = Campaign.find(campaign_id)
     if role is not None and campaign.link_for(role) is None:
         raise click.ClickException(_("У кампанії немає анкети для групи %(role)s.", role=role))
     directory = output.parent if str(output.parent) else Path(".")

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.extensions import db
+from app.errors import NotFound
 from app.imports.engine import (
     CsvImportError,
     ImportOrigin,
@@ -82,9 +82,10 @@ def import_command(
     """
     if not file.is_file():
         raise click.ClickException(f"файл не знайдено: {file}")
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise click.ClickException(f"кампанію {campaign_id} не знайдено")
+    try:
+        campaign = Campaign.find(campaign_id)
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
     link = campaign.link_for(role)
     if link is None:
         raise click.ClickException(f"у кампанії {campaign_id} немає анкети для ролі «{role}»")

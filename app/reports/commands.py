@@ -17,7 +17,7 @@ import yaml
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from app.extensions import db
+from app.errors import NotFound
 from app.models import Campaign
 from app.reports.texts import ReportTexts, load_texts, save_texts
 
@@ -25,10 +25,11 @@ COMMANDS: list[click.Command] = []
 
 
 def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise click.ClickException(_("Кампанію %(id)s не знайдено.", id=campaign_id))
-    return campaign
+    """Campaign.find, as a one-line command error."""
+    try:
+        return Campaign.find(campaign_id)
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.command("report")

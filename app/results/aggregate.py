@@ -35,8 +35,8 @@ from app.analysis.engine import (
     segment_questions,
 )
 from app.extensions import db
-from app.models import Answer, Campaign, Question, Questionnaire, RespondentRole, Response
-from app.vocabulary import ROLES
+from app.models import Answer, Campaign, Question, Questionnaire, Response
+from app.vocabulary import ROLES, RespondentRole
 
 
 @dataclass(frozen=True)

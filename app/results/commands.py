@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from app.analysis.results import CampaignAnalysis
+from app.models import Campaign
 from app.vocabulary import ROLE_LABELS
 
 
@@ -57,9 +58,9 @@ def _summary(analysis: CampaignAnalysis) -> list[str]:
 @with_appcontext
 def analyze_command(campaign_id: int, as_json: bool) -> None:
     """Аналіз кампанії: відсотки, розбіжності, рівень (--json: документ зі схеми)."""
-    from app.results.service import analyze_campaign, get_campaign  # scipy: on use only
+    from app.results.service import analyze_campaign  # scipy: on use only
 
-    analysis = analyze_campaign(get_campaign(campaign_id))
+    analysis = analyze_campaign(Campaign.find(campaign_id))
     if as_json:
         click.echo(results_json(analysis))
         return
@@ -79,9 +80,9 @@ def level_group() -> None:
 @with_appcontext
 def level_set(campaign_id: int, level: str, justification: str) -> None:
     """Встановити рівень (high|sufficient|needs_improvement|low) з обґрунтуванням."""
-    from app.results.service import analyze_campaign, get_campaign, set_level_override
+    from app.results.service import analyze_campaign, set_level_override
 
-    campaign = set_level_override(get_campaign(campaign_id), level, justification, user=None)
+    campaign = set_level_override(Campaign.find(campaign_id), level, justification, user=None)
     analysis = analyze_campaign(campaign, with_dynamics=False)
     computed = analysis.computed_level.label if analysis.computed_level else "—"
     assert analysis.final_level is not None  # the override just set
@@ -96,9 +97,9 @@ def level_set(campaign_id: int, level: str, justification: str) -> None:
 @with_appcontext
 def level_clear(campaign_id: int) -> None:
     """Скасувати рівень робочої групи: діятиме розрахований."""
-    from app.results.service import get_campaign, set_level_override
+    from app.results.service import set_level_override
 
-    set_level_override(get_campaign(campaign_id), None, None, user=None)
+    set_level_override(Campaign.find(campaign_id), None, None, user=None)
     click.echo(_("Рівень робочої групи скасовано."))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app import vocabulary
 from app.analysis.engine import analyze
 from app.analysis.results import CampaignAnalysis, CampaignInfo
-from app.errors import AnketaError, NotFound
+from app.errors import AnketaError
 from app.extensions import db
 from app.models import Campaign, Direction, User
 from app.results.aggregate import load_campaign
@@ -31,14 +31,6 @@ def campaign_info(campaign: Campaign) -> CampaignInfo:
         opens_on=campaign.opens_on,
         closes_on=campaign.closes_on,
     )
-
-
-def get_campaign(campaign_id: int) -> Campaign:
-    """Return the campaign with this id; raises NotFound (Ukrainian message) if there is none."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(_("Кампанію %(id)s не знайдено.", id=campaign_id))
-    return campaign
 
 
 def previous_campaign(campaign: Campaign) -> Campaign | None:

@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 from app import accounts
 from app.config import DEFAULT_BASE_URL
 from app.extensions import db
-from app.models import Direction, StaffRole, User
+from app.models import Campaign, Direction, User
 from app.staff import services
 from app.staff.demo import DEMO_DIRECTION, create_demo
+from app.vocabulary import StaffRole
 
 COMMANDS: list[click.Command] = []
 
@@ -218,7 +219,7 @@ def list_campaigns_command(school_slug: str | None) -> None:
     if not campaigns:
         click.echo("Кампаній немає.")
         return
-    counts = services.response_counts_by_campaign(campaigns)
+    counts = Campaign.response_counts_of(campaigns)
     for campaign in campaigns:
         figures = ", ".join(f"{role} {n}" for role, n in counts[campaign.id].items())
         click.echo(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.errors import AnketaError
 from app.extensions import db
@@ -28,11 +28,11 @@ from app.models import (
     QuestionType,
     Response,
     School,
-    StaffRole,
     User,
 )
 from app.staff import services
 from app.surveys.respondent.answer_rows import answer_rows, segment_question_id
+from app.vocabulary import StaffRole
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "ДЕМО: Ліцей №1 (навчальні дані)"
@@ -121,7 +121,7 @@ def create_demo(seed: int = 1) -> DemoSummary:
     created = 0
     for year in DEMO_YEARS:
         campaign = _demo_campaign(school, year)
-        if _response_count(campaign) == 0:
+        if sum(campaign.response_counts().values()) == 0:
             created += _fill(campaign, year, seed)
         campaigns.append(campaign)
     return DemoSummary(school, tuple(campaigns), created, users)
@@ -172,15 +172,6 @@ def _demo_campaign(school: School, year: DemoYear) -> Campaign:
         )
         services.set_expected_counts(campaign, year.expected)
     return campaign
-
-
-def _response_count(campaign: Campaign) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Response.id)).where(Response.campaign_id == campaign.id)
-        )
-        or 0
-    )
 
 
 def _fill(campaign: Campaign, year: DemoYear, seed: int) -> int:

@@ -7,11 +7,11 @@ broken rule and commits on success. Views and CLI commands only translate input 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts import check_password_rules
@@ -22,13 +22,11 @@ from app.models import (
     Direction,
     Questionnaire,
     RespondentLink,
-    Response,
     School,
-    StaffRole,
     User,
     new_token,
 )
-from app.vocabulary import ROLES
+from app.vocabulary import ROLES, StaffRole
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -251,31 +249,6 @@ def campaigns_for(user: User) -> list[Campaign]:
     if user.school is None:
         return []
     return list_campaigns(user.school)
-
-
-def response_counts_by_campaign(campaigns: Sequence[Campaign]) -> dict[int, dict[str, int]]:
-    """Return {campaign id: {role: responses}} for many campaigns in one GROUP BY query.
-
-    Every role is present for every campaign (0 when nobody answered).
-    """
-    counts = {campaign.id: dict.fromkeys(ROLES, 0) for campaign in campaigns}
-    if counts:
-        rows = db.session.execute(
-            select(Response.campaign_id, Response.role, func.count(Response.id))
-            .where(Response.campaign_id.in_(counts))
-            .group_by(Response.campaign_id, Response.role)
-        )
-        for campaign_id, role, n in rows:
-            counts[campaign_id][role] = n
-    return counts
-
-
-def get_campaign(campaign_id: int) -> Campaign:
-    """Return the campaign with this id; raise ``NotFound`` when there is none."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(_("Кампанію №%(id)s не знайдено.", id=campaign_id))
-    return campaign
 
 
 def _link(campaign: Campaign, role: str) -> RespondentLink:

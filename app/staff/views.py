@@ -70,7 +70,7 @@ def campaigns() -> Any:
     return render_template(
         "staff/campaigns.html",
         campaigns=campaigns,
-        counts=services.response_counts_by_campaign(campaigns),
+        counts=Campaign.response_counts_of(campaigns),
     )
 
 
