@@ -33,6 +33,7 @@ from app.analysis.results import (
 )
 from app.analysis.rules import positive_values, round_half_up
 from app.analysis.stats import (
+    TestResult,
     homogeneity_test,
     percent,
     rounded,
@@ -335,6 +336,54 @@ def _breakdown(
 # Gaps ----------------------------------------------------------------------------------------
 
 
+def _compared(
+    share_a: Fraction | None,
+    share_b: Fraction | None,
+    rows: tuple[Sequence[int], Sequence[int]],
+    thresholds: Thresholds,
+) -> tuple[float | None, TestResult, bool]:
+    """Return a − b rounded from the unrounded shares, the test on ``rows`` and whether the gap
+    is key: the comparison an ordinal gap and each option of a multiple-choice gap share."""
+    test = homogeneity_test(*rows)
+    difference = (
+        round_half_up(share_a - share_b) if share_a is not None and share_b is not None else None
+    )
+    return difference, test, thresholds.is_key(difference, test.p_value)
+
+
+def _gap(
+    construct: str,
+    kind: str,
+    questions: tuple[QuestionDef, QuestionDef],
+    n: tuple[int, int],
+    key: bool,
+    shares: tuple[Fraction | None, Fraction | None] = (None, None),
+    difference: float | None = None,
+    test: TestResult | None = None,
+    option_gaps: tuple[OptionGap, ...] = (),
+) -> Gap:
+    (qa, qb), (share_a, share_b) = questions, shares
+    return Gap(
+        construct=construct,
+        kind=kind,
+        role_a=qa.role,
+        role_b=qb.role,
+        question_a=qa.key,
+        question_b=qb.key,
+        n_a=n[0],
+        n_b=n[1],
+        share_a=rounded(share_a),
+        share_b=rounded(share_b),
+        difference_pp=difference,
+        statistic=test.statistic if test else None,
+        p_value=test.p_value if test else None,
+        effect_size=test.effect_size if test else None,
+        test=test.test if test else None,
+        key=key,
+        option_gaps=option_gaps,
+    )
+
+
 def _ordinal_gap(
     construct: str,
     a: tuple[QuestionDef, _Distribution],
@@ -347,40 +396,28 @@ def _ordinal_gap(
     if values_a == values_b:
         # Columns are the scale's values, so two roles' wordings of one scale line up.
         values = sorted(values_a, reverse=True)
-        rows = [
+        row_a, row_b = (
             [sum(o.count for o in dist.options if o.value == v) for v in values]
             for dist in (da, db)
-        ]
+        )
     else:
         # Different scales (e.g. «Так / Ні» against a four-level frequency) cannot be lined
         # up level by level: the test is on positive / not positive (2×2).
-        rows = [
+        row_a, row_b = (
             [dist.positive_count or 0, (dist.valued_answered or 0) - (dist.positive_count or 0)]
             for dist in (da, db)
-        ]
-    test = homogeneity_test(*rows)
-    difference = (
-        round_half_up(da.positive - db.positive)
-        if da.positive is not None and db.positive is not None
-        else None
-    )
-    return Gap(
-        construct=construct,
-        kind="ordinal",
-        role_a=qa.role,
-        role_b=qb.role,
-        question_a=qa.key,
-        question_b=qb.key,
-        n_a=da.valued_answered or 0,  # (None only for a hidden question, which has no gap)
-        n_b=db.valued_answered or 0,
-        share_a=rounded(da.positive),
-        share_b=rounded(db.positive),
-        difference_pp=difference,
-        statistic=test.statistic,
-        p_value=test.p_value,
-        effect_size=test.effect_size,
-        test=test.test,
-        key=thresholds.is_key(difference, test.p_value),
+        )
+    difference, test, key = _compared(da.positive, db.positive, (row_a, row_b), thresholds)
+    return _gap(
+        construct,
+        "ordinal",
+        (qa, qb),
+        # (None only for a hidden question, which has no gap)
+        (da.valued_answered or 0, db.valued_answered or 0),
+        key,
+        shares=(da.positive, db.positive),
+        difference=difference,
+        test=test,
     )
 
 
@@ -398,14 +435,8 @@ def _multiple_gap(
             continue
         ticked_a, ticked_b = option.count, counts_b[option.key]
         share_a, share_b = share(ticked_a, da.answered), share(ticked_b, db.answered)
-        test = homogeneity_test(
-            [ticked_a, da.answered - ticked_a], [ticked_b, db.answered - ticked_b]
-        )
-        difference = (
-            round_half_up(share_a - share_b)
-            if share_a is not None and share_b is not None
-            else None
-        )
+        rows = ([ticked_a, da.answered - ticked_a], [ticked_b, db.answered - ticked_b])
+        difference, test, key = _compared(share_a, share_b, rows, thresholds)
         option_gaps.append(
             OptionGap(
                 option_key=option.key,
@@ -415,26 +446,15 @@ def _multiple_gap(
                 difference_pp=difference,
                 p_value=test.p_value,
                 test=test.test,
-                key=thresholds.is_key(difference, test.p_value),
+                key=key,
             )
         )
-    return Gap(
-        construct=construct,
-        kind="multiple",
-        role_a=qa.role,
-        role_b=qb.role,
-        question_a=qa.key,
-        question_b=qb.key,
-        n_a=da.answered,
-        n_b=db.answered,
-        share_a=None,
-        share_b=None,
-        difference_pp=None,
-        statistic=None,
-        p_value=None,
-        effect_size=None,
-        test=None,
-        key=any(g.key for g in option_gaps),
+    return _gap(
+        construct,
+        "multiple",
+        (qa, qb),
+        (da.answered, db.answered),
+        any(g.key for g in option_gaps),
         option_gaps=tuple(option_gaps),
     )
 
