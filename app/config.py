@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from app.errors import AnketaError
 from app.private_files import write_private
-from app.vocabulary import DEFAULT_MIN_GROUP_SIZE, TIMEZONE_NAME
+from app.vocabulary import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR, TIMEZONE_NAME
 
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
 # Where `anketa run` serves: the links' base in development when ANKETA_BASE_URL is unset.
@@ -153,7 +153,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "ANKETA_QUESTIONNAIRES_DIR": os.environ.get("ANKETA_QUESTIONNAIRES_DIR", str(LIBRARY_DIR)),
         # Privacy: no breakdown shows a group smaller than this (never below 3).
         "ANKETA_MIN_GROUP_SIZE": max(
-            3, int(os.environ.get("ANKETA_MIN_GROUP_SIZE", DEFAULT_MIN_GROUP_SIZE))
+            MIN_GROUP_SIZE_FLOOR,
+            int(os.environ.get("ANKETA_MIN_GROUP_SIZE", DEFAULT_MIN_GROUP_SIZE)),
         ),
         "ANKETA_MAX_TEXT_LENGTH": 5000,
     }

@@ -84,8 +84,10 @@ DEFAULT_LEVELS: Mapping[str, int] = {"high": 80, "sufficient": 60, "needs_improv
 #: A key gap when a direction sets none: at least this many percentage points, p below this.
 DEFAULT_KEY_GAP: Mapping[str, float] = {"min_difference_pp": 15, "max_p_value": 0.05}
 
-#: The fewest responses of a group whose figures are published (docs/methodology.md).
+#: The fewest responses of a group whose figures are published (docs/methodology.md), and the
+#: lowest value anyone may configure.
 DEFAULT_MIN_GROUP_SIZE = 5
+MIN_GROUP_SIZE_FLOOR = 3
 
 #: A «не знаю» share (per cent) at or above which the довідка mentions it.
 DEFAULT_NOTABLE_UNKNOWN_SHARE = 30.0

@@ -40,10 +40,16 @@ from app.analysis.stats import (
     share,
     subtract_printed,
 )
-from app.vocabulary import DEFAULT_KEY_GAP, DEFAULT_LEVELS, LEVEL_LABELS, ROLES
+from app.vocabulary import (
+    DEFAULT_KEY_GAP,
+    DEFAULT_LEVELS,
+    DEFAULT_MIN_GROUP_SIZE,
+    LEVEL_LABELS,
+    MIN_GROUP_SIZE_FLOOR,
+    ROLES,
+)
 
 #: The lowest privacy threshold anyone may configure.
-MIN_GROUP_SIZE_FLOOR = 3
 #: The segment key of respondents who did not answer the segment question.
 UNSTATED_SEGMENT = ""
 
@@ -112,7 +118,9 @@ class CampaignCounts:
         return self.imported or CampaignCounts(respondents={}, questions={})
 
 
-def thresholds_from(definition: Mapping[str, Any], min_group_size: int = 5) -> Thresholds:
+def thresholds_from(
+    definition: Mapping[str, Any], min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+) -> Thresholds:
     """Return the thresholds of a direction definition, falling back to the defaults.
 
     The privacy threshold is the stricter of ``min_group_size`` (configuration) and the
@@ -662,7 +670,7 @@ def analyze(
     questions: Sequence[QuestionDef],
     counts: CampaignCounts,
     *,
-    min_group_size: int = 5,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     override_level: str | None = None,
     override_justification: str | None = None,
     previous: CampaignAnalysis | None = None,

@@ -32,6 +32,7 @@ from app.results.aggregate import (
     campaign_structure,
     responses_by_source,
 )
+from app.vocabulary import DEFAULT_MIN_GROUP_SIZE
 
 BATCH = 2_000
 
@@ -76,7 +77,7 @@ class ExportStructure:
     hidden_roles: Mapping[str, str] = field(default_factory=dict)
     #: Responses per role, and the privacy threshold the decision was made with.
     respondents: Mapping[str, int] = field(default_factory=dict)
-    min_group_size: int = 5
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
 
 
 def export_structure(campaign: Campaign) -> ExportStructure:
