@@ -2,8 +2,8 @@
 definition and a list of ``file:line: field: message`` errors out.
 
 The format is documented in docs/questionnaires.md; this module is its executable form. Nothing
-here touches the database or Flask, so it is used by the CLI, the loader and (later) the web
-upload alike.
+here touches the database or Flask, so the CLI, the library loader and the builder's upload and
+editor pages all validate through it.
 """
 
 from __future__ import annotations
