@@ -87,7 +87,7 @@ def test_no_page_or_module_compares_a_p_value_itself():
     ("value", "printed"), [(80.55, "80,6"), (Fraction(8055, 100), "80,6"), (-6.25, "-6,3")]
 )
 def test_one_half_up_rounding_serves_the_analysis_the_report_and_the_pages(value, printed):
-    # One rule (app/analysis/rounding.py): a float is read as the decimal it prints as
+    # One rule (app/analysis/rules.py): a float is read as the decimal it prints as
     assert round_half_up(value) == float(printed.replace(",", "."))
     assert format_number(float(value)) == printed
     assert charts.format_number(float(value)) == printed
@@ -109,3 +109,41 @@ def test_one_half_up_rounding_serves_the_analysis_the_report_and_the_pages(value
 )
 def test_one_level_parser_serves_the_cli_the_texts_and_the_report(text, code):
     assert parse_level(text) == code
+
+
+APP = Path(__file__).resolve().parent.parent / "app"
+
+# What only its one home may spell out (issue 12, done-when 2): a pattern, and the file it may
+# appear in (relative to app/). Every other module imports the name.
+ONE_HOME = [
+    (r"\bROUND_HALF_UP\b|Decimal\(repr\(", "analysis/rules.py"),  # half-up rounding
+    (r"^def round_half_up\(", "analysis/rules.py"),
+    (r"^def positive_values\(", "analysis/rules.py"),  # a scale's positive levels
+    (r"^def requirement_of\(", "analysis/engine.py"),  # a question's requirement
+    (r"^def (parse_level|level_key)\(", "vocabulary.py"),  # level parsing
+    (r"\bis_significant\b.*:$|^\s+def is_weak\(", "analysis/results.py"),
+    (r"Europe/Kyiv", "vocabulary.py"),  # the schools' timezone
+    # the roles in order: nowhere spelled out (vocabulary.ROLES is read off RespondentRole)
+    (r"\"teachers\",\s*\"students\"|teachers,\s*students,\s*parents", None),
+    (r"\"(високий|достатній|вимагає покращення|низький)\"", "vocabulary.py"),  # level labels
+    (r"\"(Вчителі|Учні|Батьки)\"", "vocabulary.py"),  # role labels
+    (r"\b(class RespondentRole|class StaffRole)\b", "vocabulary.py"),
+    (
+        r"^(DEFAULT_LEVELS|DEFAULT_KEY_GAP|DEFAULT_MIN_GROUP_SIZE|MIN_GROUP_SIZE_FLOOR)\b",
+        "vocabulary.py",
+    ),
+]
+
+
+def _spelled_out(pattern: str) -> set[str]:
+    found = re.compile(pattern, re.MULTILINE)
+    return {
+        str(path.relative_to(APP))
+        for path in APP.rglob("*.py")
+        if found.search(path.read_text(encoding="utf-8"))
+    }
+
+
+@pytest.mark.parametrize(("pattern", "home"), ONE_HOME)
+def test_each_rule_and_word_is_written_in_one_place(pattern, home):
+    assert _spelled_out(pattern) == ({home} if home else set())

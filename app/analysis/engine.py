@@ -472,7 +472,7 @@ def perception_gaps(
 ) -> tuple[Gap, ...]:
     """Return a gap for every construct answered by two or more roles, for every pair of roles.
 
-    Pairs follow the role order teachers, students, parents; a role's first question measuring
+    Pairs follow the role order of app.vocabulary.ROLES; a role's first question measuring
     the construct represents it. Single-choice ordinal constructs get a test on the full
     distribution; multiple-choice constructs get per-option gaps; others are skipped.
     """

@@ -494,7 +494,7 @@ class Dynamics:
 class CampaignAnalysis:
     """The whole analysis of one campaign: the single source of every figure shown anywhere.
 
-    ``questions`` are in questionnaire order, role by role (teachers, students, parents).
+    ``questions`` are in questionnaire order, role by role (in the order of app.vocabulary.ROLES).
     ``score`` is the direction's score (mean of the requirement scores); ``computed_level``
     follows from it and the thresholds (None when there is no score); ``final_level`` is the
     working group's override when set, else the computed level.

@@ -17,7 +17,7 @@ A texts file (YAML or JSON, for ``anketa texts set``) is a mapping with these ke
     shortcomings: ["…", "…"]
     improvements: ["…", "…"]
     recommendations: ["…", {"title": "…", "items": ["…", "…"]}]
-    level_override: "достатній"                 # or high / sufficient / needs_improvement / low
+    level_override: достатній                   # or high / sufficient / needs_improvement / low
     level_justification: "…"
     closing: "…"                                # the last paragraph
     signed_by: "Голова робочої групи — О. П. Іваненко"

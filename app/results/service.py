@@ -80,7 +80,7 @@ def analyze_campaign(
     )
 
 
-def parse_level(level: str) -> str:
+def level_or_error(level: str) -> str:
     """Return the level code for a code or its Ukrainian label («достатній»).
 
     Raises AnketaError for anything else.
@@ -109,7 +109,7 @@ def set_level_override(
         campaign.level_justification = None
         db.session.commit()
         return campaign
-    code = parse_level(level)
+    code = level_or_error(level)
     text = (justification or "").strip()
     if len(text) < MIN_JUSTIFICATION_LENGTH:
         raise AnketaError(
