@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, Response, render_template, request
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -26,78 +29,73 @@ class NotFound(AnketaError):
     """Something named by the user does not exist."""
 
 
+@dataclass(frozen=True)
+class ErrorPage:
+    """What an error page says, and (for the API) what its JSON answer says instead."""
+
+    status: int
+    title: LazyString
+    message: LazyString
+    api_error: LazyString | None = None
+
+    def html(self) -> tuple[str, int]:
+        """Return the rendered page and its status."""
+        page = render_template("error.html", title=str(self.title), message=str(self.message))
+        return page, self.status
+
+    def answer(self) -> tuple[str, int] | Response:
+        """Return the page, or a JSON body for a path under /api/ when the page has one."""
+        if self.api_error is not None and request.path.startswith(API_PREFIX):
+            body = json.dumps({"error": str(self.api_error)}, ensure_ascii=False)
+            return Response(body, status=self.status, mimetype="application/json")
+        return self.html()
+
+
+# The error pages by the status or exception they handle (a CSRFError is a 400 of its own).
+ERROR_PAGES: dict[int | type[Exception], ErrorPage] = {
+    404: ErrorPage(
+        404,
+        _l("Сторінку не знайдено"),
+        _l("Такої сторінки немає. Перевірте посилання."),
+        api_error=_l("Не знайдено."),  # the API answers in JSON, matched or not
+    ),
+    400: ErrorPage(
+        400,
+        _l("Недопустимий запит"),
+        _l("Запит пошкоджений. Поверніться назад і спробуйте ще раз."),
+    ),
+    403: ErrorPage(403, _l("Доступ заборонено"), _l("У вас немає прав для цієї дії.")),
+    405: ErrorPage(
+        405, _l("Недопустимий запит"), _l("Цю сторінку не можна відкрити таким способом.")
+    ),
+    413: ErrorPage(413, _l("Завеликий запит"), _l("Надіслані дані завеликі.")),
+    CSRFError: ErrorPage(400, _l("Сторінка застаріла"), _l("Оновіть сторінку і спробуйте ще раз.")),
+    500: ErrorPage(500, _l("Щось пішло не так"), _l("Спробуйте, будь ласка, ще раз пізніше.")),
+}
+SERVICE_UNAVAILABLE = ErrorPage(
+    503, _l("Сервіс тимчасово недоступний"), _l("Спробуйте, будь ласка, за хвилину.")
+)
+
+
+def _handler(page: ErrorPage) -> Callable[[Exception], tuple[str, int] | Response]:
+    def handle(error: Exception) -> tuple[str, int] | Response:
+        return page.answer()
+
+    return handle
+
+
 def register(app: Flask) -> None:
     """Install the HTML error pages: no stack trace ever reaches a user."""
-
-    @app.errorhandler(404)
-    def not_found(error: Exception) -> tuple[str, int] | Response:
-        if request.path.startswith(API_PREFIX):  # the API answers in JSON, matched or not
-            body = json.dumps({"error": _("Не знайдено.")}, ensure_ascii=False)
-            return Response(body, status=404, mimetype="application/json")
-        return render_template(
-            "error.html",
-            title=_("Сторінку не знайдено"),
-            message=_("Такої сторінки немає. Перевірте посилання."),
-        ), 404
-
-    @app.errorhandler(400)
-    def bad_request(error: Exception) -> tuple[str, int]:
-        return render_template(
-            "error.html",
-            title=_("Недопустимий запит"),
-            message=_("Запит пошкоджений. Поверніться назад і спробуйте ще раз."),
-        ), 400
-
-    @app.errorhandler(403)
-    def forbidden(error: Exception) -> tuple[str, int]:
-        return render_template(
-            "error.html", title=_("Доступ заборонено"), message=_("У вас немає прав для цієї дії.")
-        ), 403
-
-    @app.errorhandler(405)
-    def method_not_allowed(error: Exception) -> tuple[str, int]:
-        return render_template(
-            "error.html",
-            title=_("Недопустимий запит"),
-            message=_("Цю сторінку не можна відкрити таким способом."),
-        ), 405
-
-    @app.errorhandler(413)
-    def too_large(error: Exception) -> tuple[str, int]:
-        return render_template(
-            "error.html", title=_("Завеликий запит"), message=_("Надіслані дані завеликі.")
-        ), 413
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_template(
-            "error.html",
-            title=_("Сторінка застаріла"),
-            message=_("Оновіть сторінку і спробуйте ще раз."),
-        ), 400
+    for key, page in ERROR_PAGES.items():
+        app.register_error_handler(key, _handler(page))
 
     def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
         # The connection may be gone: then rolling back fails too, and the pool replaces it.
         with contextlib.suppress(*DATABASE_UNAVAILABLE):
             db.session.rollback()
         app.logger.error("database unavailable: %s", type(error).__name__)
-        return (
-            render_template(
-                "error.html",
-                title=_("Сервіс тимчасово недоступний"),
-                message=_("Спробуйте, будь ласка, за хвилину."),
-            ),
-            503,
-            {"Retry-After": "30"},
-        )
+        page, status = SERVICE_UNAVAILABLE.html()
+        return page, status, {"Retry-After": "30"}
 
     for exception in DATABASE_UNAVAILABLE:
         app.register_error_handler(exception, database_unavailable)
-
-    @app.errorhandler(500)
-    def server_error(error: Exception) -> tuple[str, int]:
-        return render_template(
-            "error.html",
-            title=_("Щось пішло не так"),
-            message=_("Спробуйте, будь ласка, ще раз пізніше."),
-        ), 500

@@ -182,10 +182,6 @@ class Direction(Model):
     def requirements(self) -> list[dict[str, Any]]:
         return list(self.definition.get("requirements", []))
 
-    @property
-    def level_thresholds(self) -> dict[str, float]:
-        return dict(self.definition.get("levels", {}))
-
     @classmethod
     def library(cls, code: str) -> Direction | None:
         """Return the bundled (school-less) direction with this code."""
@@ -356,10 +352,6 @@ class RespondentLink(Model):
     questionnaire: Mapped[Questionnaire] = relationship()
 
     __table_args__ = (UniqueConstraint("campaign_id", "role"),)
-
-    @classmethod
-    def by_token(cls, token: str) -> RespondentLink | None:
-        return db.session.scalar(select(cls).where(cls.token == token))
 
 
 class Response(Model):

@@ -7,6 +7,7 @@ from itertools import count
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
@@ -288,6 +289,11 @@ def make_responses(
     for answers, n in distribution:
         for _ in range(n):
             make_response(campaign, role, answers)
+
+
+def link_by_token(token: str) -> RespondentLink | None:
+    """Return the respondent link with this token, or None when no link has it."""
+    return db.session.scalar(select(RespondentLink).where(RespondentLink.token == token))
 
 
 def submission_id_for(link: RespondentLink) -> str:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Answer, RespondentLink, Response
+from app.models import Answer, Response
 from tests import factories
 
 SETTINGS = {
@@ -102,7 +102,7 @@ def stored_rows() -> tuple[int, int]:
 
 def issued_id(token: str) -> str:
     """Return a submission id as the server issues it with the form of the link ``token``."""
-    return factories.submission_id_for(RespondentLink.by_token(token))
+    return factories.submission_id_for(factories.link_by_token(token))
 
 
 def assert_refused_clearly(response) -> None:

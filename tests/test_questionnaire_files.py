@@ -78,7 +78,7 @@ def test_the_direction(library: Direction) -> None:
         "Справедливість та задоволеність оцінюванням",
         "Вплив оцінювання на досягнення результатів",
     ]
-    assert library.level_thresholds == {"high": 80, "sufficient": 60, "needs_improvement": 40}
+    assert library.definition["levels"] == {"high": 80, "sufficient": 60, "needs_improvement": 40}
     assert library.definition["key_gap"] == {"min_difference_pp": 15, "max_p_value": 0.05}
     assert library.definition["min_group_size"] == 5
 

@@ -588,7 +588,7 @@ def test_loaded_rows_carry_every_field(app, tmp_path: Path) -> None:
     direction = Direction.library("demo")
     assert direction.title == "Демо-напрям" and direction.language == "uk"
     assert [r["id"] for r in direction.requirements] == ["2.1", "2.2"]
-    assert direction.level_thresholds == {"high": 80, "sufficient": 60, "needs_improvement": 40}
+    assert direction.definition["levels"] == {"high": 80, "sufficient": 60, "needs_improvement": 40}
     teachers = Questionnaire.latest(direction.id, "teachers")
     t1, t2, t3 = teachers.questions
     assert (t1.key, t1.number, t1.position, t1.type, t1.scale, t1.topic, t1.measures) == (

@@ -346,7 +346,7 @@ def test_rotate_changes_the_token_and_kills_the_old_link(member_client, campaign
     new = campaign.link_for("students").token
     assert new != old and len(new) >= 22
     assert {role: campaign.link_for(role).token for role in others} == others
-    assert RespondentLink.by_token(old) is None
+    assert factories.link_by_token(old) is None
     assert member_client.get(f"/s/{old}").status_code == 404
     page = member_client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert new in page and old not in page

@@ -238,7 +238,6 @@ class _Builder:
         self.workers = workers
         self.pngs: dict[tuple[str, str], bytes] = {}
         self.document: DocumentObject = Document()
-        self.list_ids: dict[str, int] = {}
         self.printed_gaps: set[tuple[str, str, str]] = set()
         self.imports = imports
 
@@ -246,7 +245,7 @@ class _Builder:
 
     def build(self) -> bytes:
         self._draw_charts()
-        self.list_ids = styles.apply_page_and_styles(self.document)
+        styles.apply_page_and_styles(self.document)
         styles.add_page_number_header(self.document)
         self._properties()
         self._title()

@@ -9,6 +9,7 @@ characters.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from docx.document import Document as DocumentObject
@@ -16,7 +17,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.shared import Cm, Length, Mm, Pt, RGBColor
 from docx.styles.style import BaseStyle, ParagraphStyle
 
 FONT = "Times New Roman"
@@ -274,8 +275,154 @@ DASH_ABSTRACT = 102
 DECIMAL_ABSTRACT = 103
 
 
-def apply_page_and_styles(document: DocumentObject) -> dict[str, int]:
-    """Set up the page and every style the довідка uses; return the list ids by style name."""
+@dataclass(frozen=True)
+class StyleSpec:
+    """What the довідка sets on one style; None leaves a property as the template has it.
+
+    A ``size`` also puts Times New Roman on every font slot. A style the template lacks is
+    created as a paragraph style based on Normal.
+    """
+
+    name: str
+    size: Pt | None = None
+    bold: bool | None = None
+    italic: bool | None = None
+    all_caps: bool | None = None
+    alignment: WD_ALIGN_PARAGRAPH | None = None
+    first_line_indent: Length | None = None
+    space_before: Length | None = None
+    space_after: Length | None = None
+    line_spacing_rule: WD_LINE_SPACING | None = None
+    widow_control: bool | None = None
+    keep_with_next: bool | None = None
+
+
+_FONT_FIELDS = ("bold", "italic", "all_caps")
+# In the order they are set, which is the order of the attributes in the XML (w:spacing).
+_PARAGRAPH_FIELDS = (
+    "alignment",
+    "first_line_indent",
+    "space_before",
+    "space_after",
+    "line_spacing_rule",
+    "widow_control",
+    "keep_with_next",
+)
+_CENTER, _JUSTIFY, _LEFT = (
+    WD_ALIGN_PARAGRAPH.CENTER,
+    WD_ALIGN_PARAGRAPH.JUSTIFY,
+    WD_ALIGN_PARAGRAPH.LEFT,
+)
+_NO_INDENT = Cm(0)
+
+STYLE_SPECS = (
+    StyleSpec(
+        "Normal",
+        BODY_SIZE,
+        alignment=_JUSTIFY,
+        first_line_indent=FIRST_LINE_INDENT,
+        space_before=Pt(0),
+        space_after=Pt(6),
+        line_spacing_rule=WD_LINE_SPACING.SINGLE,
+        widow_control=True,
+    ),
+    StyleSpec(
+        "Title",
+        Pt(16),
+        bold=True,
+        all_caps=False,
+        alignment=_CENTER,
+        first_line_indent=_NO_INDENT,
+        space_after=Pt(6),
+    ),
+    StyleSpec(
+        REPORT_SUBTITLE,
+        BODY_SIZE,
+        bold=True,
+        alignment=_CENTER,
+        first_line_indent=_NO_INDENT,
+        space_after=Pt(12),
+    ),
+    StyleSpec(
+        SCHOOL_LINE,
+        BODY_SIZE,
+        bold=False,
+        alignment=_CENTER,
+        first_line_indent=_NO_INDENT,
+        space_after=Pt(12),
+    ),
+    StyleSpec(
+        "Heading 1",
+        BODY_SIZE,
+        bold=True,
+        italic=False,
+        alignment=_JUSTIFY,
+        first_line_indent=FIRST_LINE_INDENT,
+        space_before=Pt(12),
+        space_after=Pt(6),
+        keep_with_next=True,
+    ),
+    StyleSpec(
+        TOPIC_HEADING,
+        BODY_SIZE,
+        bold=True,
+        italic=False,
+        alignment=_LEFT,
+        first_line_indent=_NO_INDENT,
+        space_before=Pt(10),
+        space_after=Pt(6),
+        keep_with_next=True,
+    ),
+    StyleSpec(
+        "Caption",
+        CAPTION_SIZE,
+        bold=True,
+        italic=False,
+        alignment=_LEFT,
+        first_line_indent=_NO_INDENT,
+        space_before=Pt(6),
+        space_after=Pt(0),
+        keep_with_next=True,
+    ),
+    StyleSpec(
+        RESPONSE_COUNT,
+        CAPTION_SIZE,
+        italic=True,
+        alignment=_LEFT,
+        first_line_indent=_NO_INDENT,
+        space_after=Pt(2),
+        keep_with_next=True,
+    ),
+    # A finding sentence stays on the page of the caption and chart it describes.
+    StyleSpec(FINDING, keep_with_next=True),
+    StyleSpec(FIGURE, alignment=_CENTER, first_line_indent=_NO_INDENT, space_after=Pt(10)),
+    StyleSpec(SIGNATURE, alignment=_LEFT, first_line_indent=_NO_INDENT, space_before=Pt(24)),
+    StyleSpec(LEAD, bold=True),
+)
+# The list styles: their bullet or number (topic sub-headings carry a real bullet too:
+# «• Розуміння критеріїв оцінювання:»).
+LIST_NUMBERING = (
+    (BULLET, BULLET_ABSTRACT),
+    (NUMBER, DECIMAL_ABSTRACT),
+    (DASH, DASH_ABSTRACT),
+    (TOPIC_HEADING, BULLET_ABSTRACT),
+)
+
+
+def _apply(document: DocumentObject, spec: StyleSpec) -> None:
+    style = _paragraph_style(document, spec.name)
+    if spec.size is not None:
+        _set_fonts(style, spec.size)
+    for field in _FONT_FIELDS:
+        if (value := getattr(spec, field)) is not None:
+            setattr(style.font, field, value)
+    for field in _PARAGRAPH_FIELDS:
+        if (value := getattr(spec, field)) is not None:
+            setattr(style.paragraph_format, field, value)
+
+
+def apply_page_and_styles(document: DocumentObject) -> None:
+    """Set up the page and every style the довідка uses."""
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin, section.right_margin = Mm(30), Mm(10)
@@ -283,112 +430,24 @@ def apply_page_and_styles(document: DocumentObject) -> dict[str, int]:
     section.header_distance = section.footer_distance = Mm(10)
 
     styles = document.styles
-    normal = styles["Normal"]
-    _set_fonts(normal, BODY_SIZE)
-    _set_language(normal)
-    paragraph = normal.paragraph_format
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    paragraph.first_line_indent = FIRST_LINE_INDENT
-    paragraph.space_before = Pt(0)
-    paragraph.space_after = Pt(6)
-    paragraph.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    paragraph.widow_control = True
-
-    title = styles["Title"]
-    _remove_border(title)
-    _set_fonts(title, Pt(16))
-    title.font.bold = True
-    title.font.all_caps = False
-    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.first_line_indent = Cm(0)
-    title.paragraph_format.space_after = Pt(6)
-
-    for name, size, centred in ((REPORT_SUBTITLE, BODY_SIZE, True), (SCHOOL_LINE, BODY_SIZE, True)):
-        style = _paragraph_style(document, name)
-        _set_fonts(style, size)
-        style.font.bold = name == REPORT_SUBTITLE
-        style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else None
-        style.paragraph_format.first_line_indent = Cm(0)
-        style.paragraph_format.space_after = Pt(12)
-
-    heading1 = styles["Heading 1"]
-    _set_fonts(heading1, BODY_SIZE)
-    heading1.font.bold = True
-    heading1.font.italic = False
-    heading1.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    heading1.paragraph_format.first_line_indent = FIRST_LINE_INDENT
-    heading1.paragraph_format.space_before = Pt(12)
-    heading1.paragraph_format.space_after = Pt(6)
-    heading1.paragraph_format.keep_with_next = True
-
-    heading2 = styles[TOPIC_HEADING]
-    _set_fonts(heading2, BODY_SIZE)
-    heading2.font.bold = True
-    heading2.font.italic = False
-    heading2.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    heading2.paragraph_format.first_line_indent = Cm(0)
-    heading2.paragraph_format.space_before = Pt(10)
-    heading2.paragraph_format.space_after = Pt(6)
-    heading2.paragraph_format.keep_with_next = True
-
-    caption = styles["Caption"]
-    _set_fonts(caption, CAPTION_SIZE)
-    caption.font.bold = True
-    caption.font.italic = False
-    caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    caption.paragraph_format.first_line_indent = Cm(0)
-    caption.paragraph_format.space_before = Pt(6)
-    caption.paragraph_format.space_after = Pt(0)
-    caption.paragraph_format.keep_with_next = True
-
-    count = _paragraph_style(document, RESPONSE_COUNT)
-    _set_fonts(count, CAPTION_SIZE)
-    count.font.italic = True
-    count.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    count.paragraph_format.first_line_indent = Cm(0)
-    count.paragraph_format.space_after = Pt(2)
-    count.paragraph_format.keep_with_next = True
-
-    # A finding sentence stays on the page of the caption and chart it describes.
-    finding = _paragraph_style(document, FINDING)
-    finding.paragraph_format.keep_with_next = True
-
-    figure = _paragraph_style(document, FIGURE)
-    figure.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    figure.paragraph_format.first_line_indent = Cm(0)
-    figure.paragraph_format.space_after = Pt(10)
-
-    signature = _paragraph_style(document, SIGNATURE)
-    signature.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    signature.paragraph_format.first_line_indent = Cm(0)
-    signature.paragraph_format.space_before = Pt(24)
-
-    lead = styles[LEAD]
-    lead.font.bold = True
+    _set_language(styles["Normal"])
+    _remove_border(styles["Title"])
+    for spec in STYLE_SPECS:
+        _apply(document, spec)
 
     numbering = document.part.numbering_part.element
     _abstract_numbering(numbering, BULLET_ABSTRACT, "bullet", "•", 1.25)
     _abstract_numbering(numbering, DASH_ABSTRACT, "bullet", "–", 1.25)
     _abstract_numbering(numbering, DECIMAL_ABSTRACT, "decimal", "%1.", 1.25)
-
-    list_ids: dict[str, int] = {}
-    for name, abstract_id in ((BULLET, BULLET_ABSTRACT), (NUMBER, DECIMAL_ABSTRACT)):
-        style = styles[name]
-        list_ids[name] = new_num(document, abstract_id)
-        _set_numbering(style, list_ids[name])
-    dash = _paragraph_style(document, DASH, base=BULLET)
-    list_ids[DASH] = new_num(document, DASH_ABSTRACT)
-    _set_numbering(dash, list_ids[DASH])
-    # A topic sub-heading carries a real bullet: «• Розуміння критеріїв оцінювання:».
-    list_ids[TOPIC_HEADING] = new_num(document, BULLET_ABSTRACT)
-    _set_numbering(heading2, list_ids[TOPIC_HEADING])
+    _paragraph_style(document, DASH, base=BULLET)
+    for name, abstract_id in LIST_NUMBERING:
+        _set_numbering(styles[name], new_num(document, abstract_id))
     for name in (BULLET, NUMBER, DASH):
         style = styles[name]
         _set_fonts(style, BODY_SIZE)
         style.paragraph_format.first_line_indent = None
         style.paragraph_format.space_after = Pt(3)
     normalise_order(document)
-    return list_ids
 
 
 def add_page_number_header(document: DocumentObject) -> None:
