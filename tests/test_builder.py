@@ -37,7 +37,20 @@ def campaign(app, school) -> Campaign:
 
 
 def base(campaign: Campaign) -> str:
+    """The editor of the school's copy the campaign uses (after :func:`start`)."""
+    return f"/schools/{campaign.school.slug}/directions/{campaign.direction_id}/questionnaires"
+
+
+def campaign_page(campaign: Campaign) -> str:
+    """The campaign's questionnaires page (and the start of own questionnaires)."""
     return f"/campaigns/{campaign.id}/questionnaires"
+
+
+@pytest.fixture
+def own(campaign) -> Campaign:
+    """The campaign on the school's own copy of the library's questionnaires."""
+    service.start_own_questionnaires(campaign, None, "library")
+    return campaign
 
 
 def latest(campaign: Campaign, role: str) -> Questionnaire:
@@ -71,10 +84,10 @@ def add_question(client, campaign: Campaign, role: str, **fields) -> object:
 
 
 def start(client, campaign: Campaign, source: str) -> None:
-    response = client.post(f"{base(campaign)}/start", data={"source": source})
+    response = client.post(f"{campaign_page(campaign)}/start", data={"source": source})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"{base(campaign)}/")
     db.session.expire_all()
+    assert response.headers["Location"].endswith(f"{base(campaign)}/")
 
 
 def build_teachers(client, campaign: Campaign) -> None:
@@ -455,9 +468,11 @@ def test_upload_errors_use_the_check_command_words(member_client, campaign, cont
 
 
 def test_library_copy_is_editable_and_the_library_is_not(member_client, campaign):
+    # The library's direction is no school's copy: the editor does not exist for it.
     response = member_client.post(f"{base(campaign)}/teachers/questions/t7/delete", data=CONFIRM)
-    assert response.status_code == 302
-    assert any("Анкети бібліотеки не редагуються" in m for m in flashes(member_client))
+    assert response.status_code == 404
+    with pytest.raises(service.BuilderError, match="Анкети бібліотеки не редагуються"):
+        service.edit(campaign.direction, "teachers", None, "x", "x", lambda document: None)
     start(member_client, campaign, "library")
     db.session.refresh(campaign)
     own = latest(campaign, "teachers")
@@ -467,7 +482,7 @@ def test_library_copy_is_editable_and_the_library_is_not(member_client, campaign
     member_client.post(f"{base(campaign)}/teachers/questions/t7/delete", data=CONFIRM)
     assert "t7" not in [q.key for q in latest(campaign, "teachers").questions]
     assert "t7" in [q.key for q in library.questions]
-    again = member_client.post(f"{base(campaign)}/start", data={"source": "library"})
+    again = member_client.post(f"{campaign_page(campaign)}/start", data={"source": "library"})
     assert again.status_code == 302
     assert "Ця кампанія вже має власні анкети закладу." in flashes(member_client)
 
@@ -478,7 +493,7 @@ def test_own_questionnaires_are_refused_after_responses(member_client, campaign)
     from app.surveys.respondent.service import store_response
 
     store_response(link, answers, factories.submission_id_for(link))
-    member_client.post(f"{base(campaign)}/start", data={"source": "scratch"})
+    member_client.post(f"{campaign_page(campaign)}/start", data={"source": "scratch"})
     assert any("вже має відповіді" in m for m in flashes(member_client))
     db.session.refresh(campaign)
     assert campaign.direction.school_id is None
@@ -524,6 +539,11 @@ def test_history_records_who_and_what(member_client, campaign, member):
     assert sorted(c.action for c in changes) == sorted(["start_scratch"] * 3 + ["add_question"] * 3)
 
 
+def url(campaign: Campaign, path: str) -> str:
+    """``path`` on the campaign's page (``/start``, ``/``) or on the copy's editor."""
+    return campaign_page(campaign) + path if path in ("/start", "/") else base(campaign) + path
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -534,16 +554,17 @@ def test_history_records_who_and_what(member_client, campaign, member):
         ("get", "/direction"),
     ],
 )
-def test_directors_may_not_edit(director_client, campaign, method, path):
-    response = getattr(director_client, method)(base(campaign) + path)
+def test_directors_may_not_edit(director_client, own, method, path):
+    response = getattr(director_client, method)(url(own, path))
     assert response.status_code == 403
 
 
-def test_directors_may_look(director_client, campaign):
-    assert director_client.get(f"{base(campaign)}/").status_code == 200
-    assert director_client.get(f"{base(campaign)}/teachers").status_code == 200
-    assert director_client.get(f"{base(campaign)}/teachers/preview").status_code == 200
-    assert director_client.get(f"{base(campaign)}/teachers.yaml").status_code == 200
+def test_directors_may_look(director_client, own):
+    assert director_client.get(f"{campaign_page(own)}/").status_code == 200
+    assert director_client.get(f"{base(own)}/").status_code == 200
+    assert director_client.get(f"{base(own)}/teachers").status_code == 200
+    assert director_client.get(f"{base(own)}/teachers/preview").status_code == 200
+    assert director_client.get(f"{base(own)}/teachers.yaml").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -557,14 +578,14 @@ def test_directors_may_look(director_client, campaign):
         ("post", "/teachers/questions/t7/delete"),
     ],
 )
-def test_another_school_gets_404(client, campaign, method, path):
+def test_another_school_gets_404(client, own, method, path):
     other = factories.make_school("school-b", "Ліцей №2")
     factories.make_user("member@b.ua", role="member", school=other)
     factories.login(client, "member@b.ua")
-    assert getattr(client, method)(base(campaign) + path).status_code == 404
+    assert getattr(client, method)(url(own, path)).status_code == 404
 
 
-def test_anonymous_users_are_sent_to_login(client, campaign):
-    response = client.get(f"{base(campaign)}/teachers")
+def test_anonymous_users_are_sent_to_login(client, own):
+    response = client.get(f"{base(own)}/teachers")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
