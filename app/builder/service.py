@@ -5,8 +5,13 @@ Every edit goes the way a questionnaire file goes: the questionnaire is written 
 role-file document, changed, and stored back through :func:`parse_role_text` (the same checks
 and messages as ``anketa questionnaires check``) and :func:`store_questionnaire` (the same
 versioning rule as ``anketa questionnaires load``: a version with responses is never changed in
-place; the edit becomes version + 1 and links without responses move to it). Each stored change
-leaves a :class:`QuestionnaireChange` row: who, when, what.
+place; the edit becomes version + 1 and links without responses move to it). Only the edited
+role is written; the other roles are read from their stored rows for the ``measures`` check.
+Each stored change leaves a :class:`QuestionnaireChange` row: who, when, what.
+
+The copy is the school's, shared by every campaign of the school on the direction: the
+functions that edit it take the :class:`Direction`, and :func:`campaigns_using` says which
+campaigns an edit reaches.
 """
 
 from __future__ import annotations
