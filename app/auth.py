@@ -37,7 +37,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import case, literal, or_, update
+from sqlalchemy import case, literal, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField, SubmitField
@@ -45,7 +45,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.accounts import is_locked
 from app.extensions import db, login_manager
-from app.models import Campaign, User, UTCDateTime, utcnow
+from app.models import Campaign, Direction, School, User, UTCDateTime, utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -218,6 +218,21 @@ def visible_campaign_or_404(campaign_id: int) -> Campaign:
     if campaign is None:
         abort(404)
     return campaign
+
+
+def visible_school_copy_or_404(slug: str, direction_id: int) -> Direction:
+    """Return the direction if it is the own copy of the school ``slug`` (not the library's,
+    not another school's) and the logged-in user may see that school, else abort with 404:
+    as for a campaign, another school's questionnaires do not exist for them. Editing is
+    further limited by :func:`editor_required` (directors get 403)."""
+    direction = db.session.scalar(
+        select(Direction)
+        .join(School, School.id == Direction.school_id)
+        .where(Direction.id == direction_id, School.slug == slug)
+    )
+    if direction is None or not current_user.can_see_school(direction.school_id):
+        abort(404)
+    return direction
 
 
 def editor_required(view: Callable[..., Any]) -> Callable[..., Any]:

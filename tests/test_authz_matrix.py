@@ -16,8 +16,12 @@ from dataclasses import dataclass
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
+from app.builder.service import start_own_questionnaires
+from app.extensions import db
+from app.models import Direction
 from app.staff.services import create_campaign
 from app.surveys.definitions.library import load_questionnaires
 from tests import factories
@@ -83,8 +87,10 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("imports.confirm", "GET"): Expect(LOGIN, HIDDEN, FORBIDDEN, OK_OR_MISSING, OK_OR_MISSING),
     ("imports.confirm", "POST"): Expect(LOGIN, HIDDEN, FORBIDDEN, OK_OR_MISSING, OK_OR_MISSING),
     ("imports.result", "GET"): EDIT,
-    ("builder.index", "GET"): READ,
+    ("builder.campaign", "GET"): READ,
     ("builder.start", "POST"): EDIT,
+    # The editor of the school's own copy of a direction: the school's visibility.
+    ("builder.index", "GET"): READ,
     ("builder.direction", "GET"): EDIT,
     ("builder.direction", "POST"): EDIT,
     ("builder.role", "GET"): READ,
@@ -135,9 +141,12 @@ def test_every_staff_route_is_in_the_table(app):
 
 @pytest.fixture
 def world(school):
-    """School A with a campaign on the bundled questionnaires; school B with a member."""
+    """School A with a campaign on the bundled questionnaires and one on the school's own copy
+    of them (the builder's URLs name the copy); school B with a member."""
     load_questionnaires()
     campaign = create_campaign(school, "assessment-system", "2024-2025")
+    shared = create_campaign(school, "assessment-system", "2025-2026")
+    start_own_questionnaires(shared, None, "library")
     other = factories.make_school("school-b", "Ліцей №2")
     users = {
         "other_school": factories.make_user("member@b.ua", role="member", school=other),
@@ -149,7 +158,10 @@ def world(school):
 
 
 def build_url(rule, campaign) -> str:
+    copy = db.session.scalar(select(Direction).where(Direction.school_id == campaign.school_id))
     values = {"campaign_id": campaign.id, "role": "students", "kind": "png", "key": "s2"}
+    values |= {"slug": campaign.school.slug, "direction_id": copy.id}
+
     for name in rule.arguments:
         if name not in values:  # e.g. an upload id: one that does not exist
             integer = isinstance(rule._converters.get(name), IntegerConverter)

@@ -12,7 +12,7 @@ import re
 import pytest
 import yaml
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.builder import service
 from app.extensions import db
@@ -37,7 +37,20 @@ def campaign(app, school) -> Campaign:
 
 
 def base(campaign: Campaign) -> str:
+    """The editor of the school's copy the campaign uses (after :func:`start`)."""
+    return f"/schools/{campaign.school.slug}/directions/{campaign.direction_id}/questionnaires"
+
+
+def campaign_page(campaign: Campaign) -> str:
+    """The campaign's questionnaires page (and the start of own questionnaires)."""
     return f"/campaigns/{campaign.id}/questionnaires"
+
+
+@pytest.fixture
+def own(campaign) -> Campaign:
+    """The campaign on the school's own copy of the library's questionnaires."""
+    service.start_own_questionnaires(campaign, None, "library")
+    return campaign
 
 
 def latest(campaign: Campaign, role: str) -> Questionnaire:
@@ -71,10 +84,10 @@ def add_question(client, campaign: Campaign, role: str, **fields) -> object:
 
 
 def start(client, campaign: Campaign, source: str) -> None:
-    response = client.post(f"{base(campaign)}/start", data={"source": source})
+    response = client.post(f"{campaign_page(campaign)}/start", data={"source": source})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"{base(campaign)}/")
     db.session.expire_all()
+    assert response.headers["Location"].endswith(f"{base(campaign)}/")
 
 
 def build_teachers(client, campaign: Campaign) -> None:
@@ -455,9 +468,11 @@ def test_upload_errors_use_the_check_command_words(member_client, campaign, cont
 
 
 def test_library_copy_is_editable_and_the_library_is_not(member_client, campaign):
+    # The library's direction is no school's copy: the editor does not exist for it.
     response = member_client.post(f"{base(campaign)}/teachers/questions/t7/delete", data=CONFIRM)
-    assert response.status_code == 302
-    assert any("Анкети бібліотеки не редагуються" in m for m in flashes(member_client))
+    assert response.status_code == 404
+    with pytest.raises(service.BuilderError, match="Анкети бібліотеки не редагуються"):
+        service.edit(campaign.direction, "teachers", None, "x", "x", lambda document: None)
     start(member_client, campaign, "library")
     db.session.refresh(campaign)
     own = latest(campaign, "teachers")
@@ -467,7 +482,7 @@ def test_library_copy_is_editable_and_the_library_is_not(member_client, campaign
     member_client.post(f"{base(campaign)}/teachers/questions/t7/delete", data=CONFIRM)
     assert "t7" not in [q.key for q in latest(campaign, "teachers").questions]
     assert "t7" in [q.key for q in library.questions]
-    again = member_client.post(f"{base(campaign)}/start", data={"source": "library"})
+    again = member_client.post(f"{campaign_page(campaign)}/start", data={"source": "library"})
     assert again.status_code == 302
     assert "Ця кампанія вже має власні анкети закладу." in flashes(member_client)
 
@@ -478,7 +493,7 @@ def test_own_questionnaires_are_refused_after_responses(member_client, campaign)
     from app.surveys.respondent.service import store_response
 
     store_response(link, answers, factories.submission_id_for(link))
-    member_client.post(f"{base(campaign)}/start", data={"source": "scratch"})
+    member_client.post(f"{campaign_page(campaign)}/start", data={"source": "scratch"})
     assert any("вже має відповіді" in m for m in flashes(member_client))
     db.session.refresh(campaign)
     assert campaign.direction.school_id is None
@@ -524,6 +539,11 @@ def test_history_records_who_and_what(member_client, campaign, member):
     assert sorted(c.action for c in changes) == sorted(["start_scratch"] * 3 + ["add_question"] * 3)
 
 
+def url(campaign: Campaign, path: str) -> str:
+    """``path`` on the campaign's page (``/start``, ``/``) or on the copy's editor."""
+    return campaign_page(campaign) + path if path in ("/start", "/") else base(campaign) + path
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -534,16 +554,17 @@ def test_history_records_who_and_what(member_client, campaign, member):
         ("get", "/direction"),
     ],
 )
-def test_directors_may_not_edit(director_client, campaign, method, path):
-    response = getattr(director_client, method)(base(campaign) + path)
+def test_directors_may_not_edit(director_client, own, method, path):
+    response = getattr(director_client, method)(url(own, path))
     assert response.status_code == 403
 
 
-def test_directors_may_look(director_client, campaign):
-    assert director_client.get(f"{base(campaign)}/").status_code == 200
-    assert director_client.get(f"{base(campaign)}/teachers").status_code == 200
-    assert director_client.get(f"{base(campaign)}/teachers/preview").status_code == 200
-    assert director_client.get(f"{base(campaign)}/teachers.yaml").status_code == 200
+def test_directors_may_look(director_client, own):
+    assert director_client.get(f"{campaign_page(own)}/").status_code == 200
+    assert director_client.get(f"{base(own)}/").status_code == 200
+    assert director_client.get(f"{base(own)}/teachers").status_code == 200
+    assert director_client.get(f"{base(own)}/teachers/preview").status_code == 200
+    assert director_client.get(f"{base(own)}/teachers.yaml").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -557,14 +578,202 @@ def test_directors_may_look(director_client, campaign):
         ("post", "/teachers/questions/t7/delete"),
     ],
 )
-def test_another_school_gets_404(client, campaign, method, path):
+def test_another_school_gets_404(client, own, method, path):
     other = factories.make_school("school-b", "Ліцей №2")
     factories.make_user("member@b.ua", role="member", school=other)
     factories.login(client, "member@b.ua")
-    assert getattr(client, method)(base(campaign) + path).status_code == 404
+    assert getattr(client, method)(url(own, path)).status_code == 404
 
 
-def test_anonymous_users_are_sent_to_login(client, campaign):
-    response = client.get(f"{base(campaign)}/teachers")
+def test_anonymous_users_are_sent_to_login(client, own):
+    response = client.get(f"{base(own)}/teachers")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+# --- the editor is the school's copy's, shared by the school's campaigns ------------------------
+
+
+def respond(campaign: Campaign, role: str, times: int) -> None:
+    """Store ``times`` responses to the campaign's questionnaire of ``role`` (first options)."""
+    from app.surveys.respondent.service import store_response
+
+    link = campaign.link_for(role)
+    answers = {q.key: q.options[0].key for q in link.questionnaire.questions if q.options}
+    for _ in range(times):
+        store_response(link, answers, factories.submission_id_for(link))
+
+
+def campaigns_listed(page: str) -> list[str]:
+    """The text of each entry of the page's list of campaigns using the copy."""
+    section = page.split('id="campaigns-using"')[1].split("</section>")[0]
+    return [re.sub(r"<[^>]+>|\s+", " ", item).strip() for item in section.split("<li")[1:]]
+
+
+def test_an_edit_names_every_campaign_of_the_school_it_reaches(member_client, campaign, school):
+    start(member_client, campaign, "library")
+    db.session.refresh(campaign)
+    spring = create_campaign(school, "assessment-system", "2025-2026", title="Весна")
+    assert spring.direction_id == campaign.direction_id  # the school's copy, shared
+    respond(campaign, "parents", 12)
+    page = member_client.get(f"{base(campaign)}/teachers").get_data(as_text=True)
+    listed = campaigns_listed(page)
+    assert len(listed) == 2
+    assert "Весна" in listed[0] and "відповідей: 0" in listed[0]
+    assert campaign.title in listed[1] and "відповідей: 12" in listed[1]
+    for path in ("/", "/direction", "/teachers/questions/new"):
+        assert len(campaigns_listed(member_client.get(base(campaign) + path).text)) == 2, path
+
+    response = member_client.post(
+        f"{base(campaign)}/teachers/settings", data={"title": "Анкета для педагогів"}
+    )
+    assert response.status_code == 302
+    assert flashes(member_client) == [
+        "Зміни збережено.",
+        f"Зміна стосується кампаній: «Весна» (відповідей: 0), «{campaign.title}» (відповідей: 12).",
+    ]
+    # The campaign's own page links to the copy's editor instead of offering to start one.
+    page = member_client.get(f"{campaign_page(spring)}/").get_data(as_text=True)
+    assert f'href="{base(spring)}/"' in page and "/start" not in page
+
+
+def test_campaigns_using_a_copy_is_one_query(app, member_client, campaign, school):
+    from sqlalchemy import event
+
+    start(member_client, campaign, "library")
+    create_campaign(school, "assessment-system", "2025-2026", title="Весна")
+    respond(campaign, "parents", 3)
+    db.session.expire_all()
+    copy = db.session.get(Direction, campaign.direction_id)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        using = service.campaigns_using(copy)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert [(c.title, n) for c, n in using] == [("Весна", 0), (campaign.title, 3)]
+
+
+EDITOR_REQUESTS = [
+    ("get", "/"),
+    ("get", "/direction"),
+    ("post", "/direction"),
+    ("get", "/teachers"),
+    ("post", "/teachers/settings"),
+    ("get", "/teachers/questions/new"),
+    ("post", "/teachers/questions/t1"),
+    ("post", "/teachers/questions/t1/move"),
+    ("post", "/teachers/questions/t1/duplicate"),
+    ("post", "/teachers/questions/t1/delete"),
+    ("get", "/teachers/preview"),
+    ("get", "/teachers.yaml"),
+    ("post", "/teachers/upload"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), EDITOR_REQUESTS)
+def test_another_schools_member_gets_404_on_the_copy(client, own, method, path):
+    other = factories.make_school("school-b", "Ліцей №2")
+    factories.make_user("member@b.ua", role="member", school=other)
+    factories.login(client, "member@b.ua")
+    assert getattr(client, method)(base(own) + path, data={}).status_code == 404
+    # Naming their own school in the URL does not reach school A's copy either.
+    url = f"/schools/school-b/directions/{own.direction_id}/questionnaires{path}"
+    assert getattr(client, method)(url, data={}).status_code == 404
+
+
+def test_a_copy_is_found_under_its_own_schools_slug_only(app, member_client, own, admin_user):
+    factories.make_school("school-b", "Ліцей №2")
+    wrong = f"/schools/school-b/directions/{own.direction_id}/questionnaires/"
+    assert member_client.get(wrong).status_code == 404
+    assert member_client.get(f"{base(own)}/").status_code == 200
+    library = Direction.library("assessment-system")
+    assert (
+        member_client.get(f"/schools/school-a/directions/{library.id}/questionnaires/").status_code
+        == 404
+    )
+    admin = app.test_client()
+    g.pop("_login_user", None)  # the test's app context outlives requests
+    factories.login(admin, admin_user.email)
+    assert admin.get(f"{base(own)}/teachers").status_code == 200
+    assert admin.get(wrong).status_code == 404
+
+
+@pytest.mark.parametrize(("method", "path"), [r for r in EDITOR_REQUESTS if r[0] == "post"])
+def test_directors_get_403_on_every_post_to_the_copy(director_client, own, method, path):
+    before = {role: latest(own, role).content_hash for role in service.ROLES}
+    assert director_client.post(base(own) + path, data={"title": "X"}).status_code == 403
+    assert {role: latest(own, role).content_hash for role in service.ROLES} == before
+
+
+def questionnaire_rows(direction_id: int, role: str) -> list[tuple]:
+    """Every stored row of a role's questionnaires (each version), with its questions and
+    options, as plain values."""
+    from app.models import Option, Question
+
+    rows = []
+    for q in db.session.scalars(
+        select(Questionnaire)
+        .where(Questionnaire.direction_id == direction_id, Questionnaire.role == role)
+        .order_by(Questionnaire.id)
+    ):
+        rows.append((q.id, q.version, q.title, q.intro, q.content_hash, q.source_path))
+        for question in db.session.scalars(
+            select(Question).where(Question.questionnaire_id == q.id).order_by(Question.id)
+        ):
+            rows.append(
+                (question.id, question.key, question.position, question.text,
+                 question.measures, question.report, question.translations)
+            )  # fmt: skip
+            rows.extend(
+                (o.id, o.key, o.position, o.text, o.value, o.translations)
+                for o in db.session.scalars(
+                    select(Option).where(Option.question_id == question.id).order_by(Option.id)
+                )
+            )
+    return rows
+
+
+@pytest.mark.parametrize("kind", ["question", "upload"])
+def test_saving_teachers_leaves_the_other_roles_untouched(member_client, own, kind, monkeypatch):
+    respond(own, "parents", 1)  # a version with responses is the one most easily disturbed
+    dumped: list[str] = []
+    real_dump = service.dump_questionnaire
+    monkeypatch.setattr(
+        service, "dump_questionnaire", lambda q: dumped.append(q.role) or real_dump(q)
+    )
+    others = {role: questionnaire_rows(own.direction_id, role) for role in ("students", "parents")}
+    changes = db.session.scalar(select(func.max(QuestionnaireChange.id)))
+    if kind == "question":
+        teachers = latest(own, "teachers")
+        key = teachers.questions[0].key
+        fields = service.question_fields(
+            service.question_entry(service.questionnaire_document(teachers), key)
+        )
+        fields |= {"text": "Змінене запитання", "required": "y" if fields["required"] else False}
+        fields = {name: value for name, value in fields.items() if value is not False}
+        response = member_client.post(f"{base(own)}/teachers/questions/{key}", data=fields)
+    else:
+        text = dump_questionnaire(latest(own, "teachers")).replace("title: ", "title: Нова ", 1)
+        response = member_client.post(
+            f"{base(own)}/teachers/upload",
+            data={"file": (io.BytesIO(text.encode()), "teachers.yaml")},
+            content_type="multipart/form-data",
+        )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert flashes(member_client)[0] == "Зміни збережено."
+    assert set(dumped) <= {"teachers"}  # the other roles are read as rows, not as YAML
+    db.session.expire_all()
+    for role, rows in others.items():
+        assert questionnaire_rows(own.direction_id, role) == rows, role
+    new = db.session.scalars(
+        select(QuestionnaireChange).where(QuestionnaireChange.id > changes)
+    ).all()
+    assert [(c.role, c.action) for c in new] == [
+        ("teachers", "edit_question" if kind == "question" else "upload")
+    ]

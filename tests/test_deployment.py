@@ -266,7 +266,9 @@ def test_development_runs_without_a_base_url(tmp_path):
 # --- Cache-Control ----------------------------------------------------------------------------
 
 
-def staff_urls(campaign) -> list[str]:
+def staff_urls(campaign, copy) -> list[str]:
+    """Every kind of staff page of ``campaign``, and the builder's of the school's ``copy``."""
+    editor = f"/schools/{campaign.school.slug}/directions/{copy.id}/questionnaires"
     return [
         "/login",
         "/campaigns/",
@@ -282,8 +284,9 @@ def staff_urls(campaign) -> list[str]:
         f"/campaigns/{campaign.id}/export/responses.xlsx",
         f"/campaigns/{campaign.id}/export/responses.csv?role=students",
         f"/campaigns/{campaign.id}/questionnaires/",
-        f"/campaigns/{campaign.id}/questionnaires/students",
-        f"/campaigns/{campaign.id}/questionnaires/students.yaml",
+        f"{editor}/",
+        f"{editor}/students",
+        f"{editor}/students.yaml",
         f"/campaigns/{campaign.id}/import",
         f"/api/v1/campaigns/{campaign.id}/results",
         "/campaigns/999999",  # a 404 page of a staff URL
@@ -292,8 +295,10 @@ def staff_urls(campaign) -> list[str]:
 
 def test_every_staff_page_and_download_is_private_no_store(member_client, campaign):
     factories.make_responses(campaign, "students", [({"grade": "g5", "clear": "full"}, 6)])
+    copy = factories.make_direction(school=campaign.school)  # the school's own copy
+    factories.small_questionnaires(copy)
     statuses = {}
-    for url in staff_urls(campaign):
+    for url in staff_urls(campaign, copy):
         response = member_client.get(url)
         statuses[url] = response.status_code
         assert response.headers.get("Cache-Control") == "private, no-store", url
@@ -339,6 +344,7 @@ def test_out_of_range_campaign_ids_are_404(member_client, campaign, campaign_id)
         f"/campaigns/{campaign_id}/results",
         f"/campaigns/{campaign_id}/report.docx",
         f"/campaigns/{campaign_id}/questionnaires/",
+        f"/schools/{campaign.school.slug}/directions/{campaign_id}/questionnaires/",
         f"/campaigns/{campaign_id}/import",
     ):
         response = member_client.get(url)

@@ -5,8 +5,13 @@ Every edit goes the way a questionnaire file goes: the questionnaire is written 
 role-file document, changed, and stored back through :func:`parse_role_text` (the same checks
 and messages as ``anketa questionnaires check``) and :func:`store_questionnaire` (the same
 versioning rule as ``anketa questionnaires load``: a version with responses is never changed in
-place; the edit becomes version + 1 and links without responses move to it). Each stored change
-leaves a :class:`QuestionnaireChange` row: who, when, what.
+place; the edit becomes version + 1 and links without responses move to it). Only the edited
+role is written; the other roles are read from their stored rows for the ``measures`` check.
+Each stored change leaves a :class:`QuestionnaireChange` row: who, when, what.
+
+The copy is the school's, shared by every campaign of the school on the direction: the
+functions that edit it take the :class:`Direction`, and :func:`campaigns_using` says which
+campaigns an edit reaches.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.errors import AnketaError
 from app.extensions import db
@@ -75,6 +80,10 @@ class SaveOutcome:
     outcome: FileOutcome
 
     @property
+    def changed(self) -> bool:
+        return self.outcome.outcome != "unchanged"
+
+    @property
     def new_version(self) -> bool:
         return self.outcome.outcome == "new_version"
 
@@ -112,15 +121,41 @@ def is_own(campaign: Campaign) -> bool:
     return campaign.direction.school_id == campaign.school_id
 
 
-def _require_own(campaign: Campaign) -> Direction:
-    if not is_own(campaign):
+def _require_copy(direction: Direction) -> Direction:
+    if direction.school_id is None:
         raise BuilderError(
             translate(
                 "Анкети бібліотеки не редагуються: спершу створіть власні анкети закладу "
                 "(копію бібліотечних або з нуля)."
             )
         )
-    return campaign.direction
+    return direction
+
+
+def campaigns_using(direction: Direction) -> list[tuple[Campaign, int]]:
+    """Return the campaigns whose questionnaires are this direction's, each with its number of
+    stored responses (every role), newest academic year first: what an edit of the school's
+    copy reaches. One query (a LEFT JOIN counted per campaign)."""
+    rows = db.session.execute(
+        select(Campaign, func.count(Response.id))
+        .outerjoin(Response, Response.campaign_id == Campaign.id)
+        .where(Campaign.direction_id == direction.id)
+        .group_by(Campaign.id)
+        .order_by(Campaign.academic_year.desc(), Campaign.id)
+    )
+    return [(campaign, count) for campaign, count in rows]
+
+
+def affected_message(campaigns: list[tuple[Campaign, int]]) -> str | None:
+    """Return the message naming the campaigns an edit reaches, with their responses; None
+    when the copy serves one campaign at most (the edit then reaches no other campaign)."""
+    if len(campaigns) < 2:
+        return None
+    names = ", ".join(
+        translate("«%(title)s» (відповідей: %(count)d)", title=campaign.title, count=count)
+        for campaign, count in campaigns
+    )
+    return translate("Зміна стосується кампаній: %(names)s.", names=names)
 
 
 def _record(
@@ -261,25 +296,33 @@ def question_entry(document: Document, key: str) -> dict[str, Any]:
 
 
 def _others(direction: Direction, role: str) -> list[tuple[str, dict[str, Any]]]:
+    """Return (file, questionnaire) of the direction's other roles, as much as the check of
+    ``measures`` links reads: each linked question's id, type and options (id, value), from
+    the stored rows. The other roles are neither written out as YAML nor stored again."""
     others = []
     for other_role in ROLES:
         if other_role == role:
             continue
         latest = Questionnaire.latest(direction.id, other_role)
-        if latest is None or not latest.questions:
+        if latest is None:
             continue
-        try:
-            other = parse_role_text(
-                dump_questionnaire(latest), f"{other_role}.yaml", direction.definition
-            )
-        except DefinitionError:
-            continue
-        others.append((f"{other_role}.yaml", other))
+        linked = [
+            {
+                "id": question.key,
+                "type": question.type,
+                "measures": question.measures,
+                "options": [{"id": o.key, "value": o.value} for o in question.options],
+            }
+            for question in latest.questions
+            if question.measures
+        ]
+        if linked:
+            others.append((f"{other_role}.yaml", {"role": other_role, "questions": linked}))
     return others
 
 
 def save_document(
-    campaign: Campaign,
+    direction: Direction,
     role: str,
     document: Mapping[str, Any],
     user: User | None,
@@ -290,14 +333,14 @@ def save_document(
 ) -> SaveOutcome:
     """Validate and store an edited document as the role's questionnaire; record the change.
 
-    Raises :class:`BuilderError` when the campaign's questionnaires are the library's and
+    Raises :class:`BuilderError` when the direction is the library's and
     :class:`DefinitionError` (nothing stored) for a document with errors.
     """
-    return save_yaml(campaign, role, _yaml(document), user, action, summary, file=file)
+    return save_yaml(direction, role, _yaml(document), user, action, summary, file=file)
 
 
 def save_yaml(
-    campaign: Campaign,
+    direction: Direction,
     role: str,
     text: str,
     user: User | None,
@@ -306,13 +349,14 @@ def save_yaml(
     *,
     file: str | None = None,
 ) -> SaveOutcome:
-    """Validate role-file YAML text and store it as the role's questionnaire (one transaction).
+    """Validate role-file YAML text and store it as the role's questionnaire of the school's
+    copy ``direction`` (one transaction); the other roles are only read.
 
     ``file`` names the text in error messages (an upload's file name). Returns the
     :class:`SaveOutcome`. Raises :class:`BuilderError` (library questionnaires, a file for
     another role) and :class:`DefinitionError` with every error (nothing stored).
     """
-    direction = _require_own(campaign)
+    _require_copy(direction)
     name = file or f"{role}.yaml"
     normalised = parse_role_text(text, name, direction.definition, _others(direction, role))
     if normalised["role"] != role:
@@ -337,7 +381,7 @@ def save_yaml(
 
 
 def edit(
-    campaign: Campaign,
+    direction: Direction,
     role: str,
     user: User | None,
     action: str,
@@ -349,13 +393,13 @@ def edit(
     Raises :class:`BuilderError` if the role has no questionnaire or the direction is the
     library's, and :class:`DefinitionError` for a result with errors.
     """
-    direction = _require_own(campaign)
+    _require_copy(direction)
     latest = Questionnaire.latest(direction.id, role)
     if latest is None:
         raise BuilderError(translate("Для цієї ролі анкети немає."))
     document = _document(latest)
     change(document)
-    return save_document(campaign, role, document, user, action, summary)
+    return save_document(direction, role, document, user, action, summary)
 
 
 # --- question operations ------------------------------------------------------------------------
@@ -556,13 +600,13 @@ def entry_from_fields(fields: Mapping[str, Any], old: Mapping[str, Any] | None) 
 
 
 def measures_candidates(
-    campaign: Campaign, role: str, text: str, limit: int = 5
+    direction: Direction, role: str, text: str, limit: int = 5
 ) -> list[Candidate]:
-    """Return questions of the other roles that the question ``text`` may be linked to.
+    """Return questions of the direction's other roles that the question ``text`` may be
+    linked to.
 
     Questions that already measure a construct come first, then by similarity of text.
     """
-    direction = campaign.direction
     found = []
     for other_role in ROLES:
         if other_role == role:
@@ -594,7 +638,7 @@ def measures_candidates(
 # --- the direction's requirements and topics ----------------------------------------------------
 
 
-def save_direction(campaign: Campaign, text: str, user: User | None) -> bool:
+def save_direction(direction: Direction, text: str, user: User | None) -> bool:
     """Store edited ``direction.yaml`` text (requirements, topics, scales) of the school's copy.
 
     Every role's latest questionnaire is checked against the new definition and stored again
@@ -602,7 +646,7 @@ def save_direction(campaign: Campaign, text: str, user: User | None) -> bool:
     changed. Raises :class:`BuilderError` (library direction, another direction id) and
     :class:`DefinitionError` with every error (nothing stored).
     """
-    direction = _require_own(campaign)
+    _require_copy(direction)
     definition = parse_direction_text(text)
     if definition["id"] != direction.code:
         raise BuilderError(

@@ -1,22 +1,32 @@
-"""Builder pages (staff): the working group writes the campaign's questionnaires.
+"""Builder pages (staff): the working group writes the school's own questionnaires.
 
-URLs (all under the campaign, so visibility is the campaign's: another school gets 404; only
-members and admins, directors get 403; downloads and the preview are open to anyone who sees
-the campaign):
+What the editor changes is the school's own copy of a direction, which every campaign of the
+school on that direction uses: so the editor hangs under the school and the copy, not under a
+campaign, and every page of it lists the campaigns the copy reaches with their responses (a
+save says so too). Visibility is the school's: another school gets 404, and so does a
+direction that is not this school's copy; only members and admins edit, directors get 403;
+downloads and the preview are open to anyone who sees the school.
 
-- ``GET  /campaigns/<id>/questionnaires/`` — overview: the three roles, start own questionnaires
+The campaign's page (what it uses, and the start of own questionnaires):
+
+- ``GET  /campaigns/<id>/questionnaires/`` — the campaign's questionnaires; a link to the copy
 - ``POST /campaigns/<id>/questionnaires/start`` — ``source`` = ``library`` (copy) | ``scratch``
-- ``GET|POST /campaigns/<id>/questionnaires/direction`` — requirements, topics, scales (YAML)
-- ``GET  /campaigns/<id>/questionnaires/<role>`` — the editor: questions, buttons, history
-- ``POST /campaigns/<id>/questionnaires/<role>/settings`` — title and introduction
-- ``GET|POST /campaigns/<id>/questionnaires/<role>/questions/new`` — add a question
-- ``GET|POST /campaigns/<id>/questionnaires/<role>/questions/<key>`` — edit a question
-- ``POST /campaigns/<id>/questionnaires/<role>/questions/<key>/move`` — ``step`` -1 | 1
-- ``POST …/questions/<key>/duplicate``
-- ``GET|POST …/questions/<key>/delete`` — the confirmation page; its form (``confirm=1``) deletes
-- ``GET  /campaigns/<id>/questionnaires/<role>/preview`` — as the respondent sees it
-- ``GET  /campaigns/<id>/questionnaires/<role>.yaml`` — download (the documented format)
-- ``POST /campaigns/<id>/questionnaires/<role>/upload`` — replace by an uploaded YAML file
+
+The editor, under ``/schools/<slug>/directions/<direction_id>/questionnaires``:
+
+- ``GET  …/`` — overview: the three roles, the campaigns using the copy, the history
+- ``GET|POST …/direction`` — requirements, topics, scales (YAML)
+- ``GET  …/<role>`` — the editor: questions, buttons, history
+- ``POST …/<role>/settings`` — title and introduction
+- ``GET|POST …/<role>/questions/new`` — add a question
+- ``GET|POST …/<role>/questions/<key>`` — edit a question
+- ``POST …/<role>/questions/<key>/move`` — ``step`` -1 | 1
+- ``POST …/<role>/questions/<key>/duplicate``
+- ``GET|POST …/<role>/questions/<key>/delete`` — the confirmation page; its form (``confirm=1``)
+  deletes
+- ``GET  …/<role>/preview`` — as the respondent sees it
+- ``GET  …/<role>.yaml`` — download (the documented format)
+- ``POST …/<role>/upload`` — replace by an uploaded YAML file
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from app.auth import editor_required, visible_campaign_or_404
+from app.auth import editor_required, visible_campaign_or_404, visible_school_copy_or_404
 from app.builder import service
 from app.builder.forms import (
     TYPE_LABELS,
@@ -42,29 +52,97 @@ from app.builder.forms import (
     question_form,
 )
 from app.errors import AnketaError
-from app.models import Campaign, Questionnaire
+from app.extensions import db
+from app.models import Direction, Questionnaire, School
 from app.surveys.definitions.library import DefinitionError, dump_direction, dump_questionnaire
 from app.surveys.definitions.structure import load_structure
 from app.surveys.respondent.forms import RespondentForm
 
-bp = Blueprint("builder", __name__, url_prefix="/campaigns/<int:campaign_id>/questionnaires")
+bp = Blueprint("builder", __name__)
 
+CAMPAIGN = "/campaigns/<int:campaign_id>/questionnaires"
+COPY = "/schools/<slug>/directions/<int:direction_id>/questionnaires"
 ROLE = "<any(teachers, students, parents):role>"
 MAX_UPLOAD_BYTES = 1024 * 1024
 
 
-def _latest(campaign: Campaign, role: str) -> Questionnaire:
-    questionnaire = Questionnaire.latest(campaign.direction_id, role)
+# --- the campaign's page ------------------------------------------------------------------------
+
+
+@bp.route(f"{CAMPAIGN}/")
+@login_required
+def campaign(campaign_id: int) -> Any:
+    campaign = visible_campaign_or_404(campaign_id)
+    latest = {role: Questionnaire.latest(campaign.direction_id, role) for role in service.ROLES}
+    return render_template(
+        "builder/campaign.html",
+        campaign=campaign,
+        latest=latest,
+        own=service.is_own(campaign),
+        form=StartForm(),
+    )
+
+
+@bp.route(f"{CAMPAIGN}/start", methods=["POST"])
+@editor_required
+def start(campaign_id: int) -> Any:
+    """Create the school's own copy for the campaign and open its editor (back to the
+    campaign's page when refused)."""
+    campaign = visible_campaign_or_404(campaign_id)
+    form = StartForm()
+    if form.validate_on_submit():
+        try:
+            own = service.start_own_questionnaires(campaign, current_user, form.source.data or "")
+        except AnketaError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Власні анкети закладу створено: їх можна редагувати."), "info")
+            return redirect(url_for(".index", slug=campaign.school.slug, direction_id=own.id))
+    return redirect(url_for(".campaign", campaign_id=campaign.id))
+
+
+# --- the editor of the school's copy ------------------------------------------------------------
+
+
+def _scope(slug: str, direction: Direction) -> dict[str, Any]:
+    return {"slug": slug, "direction_id": direction.id}
+
+
+def _render(template: str, slug: str, direction: Direction, **context: Any) -> str:
+    """Render an editor page with what every one of them shows: the school, the copy and the
+    campaigns using it (with their responses)."""
+    return render_template(
+        template,
+        school=db.session.get(School, direction.school_id),
+        direction=direction,
+        scope=_scope(slug, direction),
+        campaigns=service.campaigns_using(direction),
+        **context,
+    )
+
+
+def _latest(direction: Direction, role: str) -> Questionnaire:
+    questionnaire = Questionnaire.latest(direction.id, role)
     if questionnaire is None:
         abort(404)
     return questionnaire
 
 
-def _editor(campaign: Campaign, role: str) -> Any:
-    return redirect(url_for(".role", campaign_id=campaign.id, role=role))
+def _editor(slug: str, direction: Direction, role: str) -> Any:
+    return redirect(url_for(".role", role=role, **_scope(slug, direction)))
 
 
-def _run(campaign: Campaign, role: str, action: Callable[[], service.SaveOutcome]) -> Any:
+def _flash_saved(direction: Direction, message: str, changed: bool = True) -> None:
+    """Flash a save's outcome and, when something changed, the campaigns it reaches."""
+    flash(message, "info")
+    affected = service.affected_message(service.campaigns_using(direction)) if changed else None
+    if affected:
+        flash(affected, "info")
+
+
+def _run(
+    slug: str, direction: Direction, role: str, action: Callable[[], service.SaveOutcome]
+) -> Any:
     """Run a save, flash its outcome or its errors, and go back to the editor."""
     try:
         outcome = action()
@@ -76,12 +154,13 @@ def _run(campaign: Campaign, role: str, action: Callable[[], service.SaveOutcome
             str(error) if isinstance(error, AnketaError) else _("Запитання не знайдено."), "error"
         )
     else:
-        flash(outcome.message(), "info")
-    return _editor(campaign, role)
+        _flash_saved(direction, outcome.message(), outcome.changed)
+    return _editor(slug, direction, role)
 
 
 def _edit(
-    campaign: Campaign,
+    slug: str,
+    direction: Direction,
     role: str,
     kind: str,
     summary: str,
@@ -90,76 +169,54 @@ def _edit(
     """Apply ``change`` to the role's questionnaire as one edit recorded in its history (``kind``,
     ``summary``), then go back to the editor with its outcome (:func:`_run`)."""
     return _run(
-        campaign,
+        slug,
+        direction,
         role,
-        lambda: service.edit(campaign, role, current_user, kind, summary, change),
+        lambda: service.edit(direction, role, current_user, kind, summary, change),
     )
 
 
-@bp.route("/")
+@bp.route(f"{COPY}/")
 @login_required
-def index(campaign_id: int) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
-    latest = {role: Questionnaire.latest(campaign.direction_id, role) for role in service.ROLES}
-    return render_template(
-        "builder/index.html",
-        campaign=campaign,
-        latest=latest,
-        own=service.is_own(campaign),
-        form=StartForm(),
-        history=service.history(campaign.direction) if service.is_own(campaign) else [],
+def index(slug: str, direction_id: int) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
+    latest = {role: Questionnaire.latest(direction.id, role) for role in service.ROLES}
+    return _render(
+        "builder/index.html", slug, direction, latest=latest, history=service.history(direction)
     )
 
 
-@bp.route("/start", methods=["POST"])
+@bp.route(f"{COPY}/direction", methods=["GET", "POST"])
 @editor_required
-def start(campaign_id: int) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
-    form = StartForm()
-    if form.validate_on_submit():
-        try:
-            service.start_own_questionnaires(campaign, current_user, form.source.data or "")
-        except AnketaError as error:
-            flash(str(error), "error")
-        else:
-            flash(_("Власні анкети закладу створено: їх можна редагувати."), "info")
-    return redirect(url_for(".index", campaign_id=campaign.id))
-
-
-@bp.route("/direction", methods=["GET", "POST"])
-@editor_required
-def direction(campaign_id: int) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
-    form = DirectionForm(data={"text": dump_direction(campaign.direction)})
+def direction(slug: str, direction_id: int) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
+    form = DirectionForm(data={"text": dump_direction(direction)})
     errors: list[str] = []
     if form.validate_on_submit():
         try:
-            changed = service.save_direction(campaign, form.text.data or "", current_user)
+            changed = service.save_direction(direction, form.text.data or "", current_user)
         except DefinitionError as error:
             errors = [str(item) for item in error.errors]
         except AnketaError as error:
             errors = [str(error)]
         else:
-            flash(_("Зміни збережено.") if changed else _("Змін немає."), "info")
-            return redirect(url_for(".index", campaign_id=campaign.id))
-    return render_template("builder/direction.html", campaign=campaign, form=form, errors=errors), (
-        422 if errors else 200
-    )
+            _flash_saved(direction, _("Зміни збережено.") if changed else _("Змін немає."), changed)
+            return redirect(url_for(".index", **_scope(slug, direction)))
+    page = _render("builder/direction.html", slug, direction, form=form, errors=errors)
+    return page, (422 if errors else 200)
 
 
-@bp.route(f"/{ROLE}")
+@bp.route(f"{COPY}/{ROLE}")
 @login_required
-def role(campaign_id: int, role: str) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
-    questionnaire = _latest(campaign, role)
-    link = campaign.link_for(role)
-    return render_template(
+def role(slug: str, direction_id: int, role: str) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
+    questionnaire = _latest(direction, role)
+    return _render(
         "builder/role.html",
-        campaign=campaign,
+        slug,
+        direction,
         role=role,
         questionnaire=questionnaire,
-        link=link,
-        own=service.is_own(campaign),
         has_responses=questionnaire.has_responses(),
         type_labels=TYPE_LABELS,
         settings_form=SettingsForm(
@@ -167,18 +224,18 @@ def role(campaign_id: int, role: str) -> Any:
         ),
         confirm_form=ConfirmForm(),
         upload_form=UploadForm(),
-        history=service.history(campaign.direction, role) if service.is_own(campaign) else [],
+        history=service.history(direction, role),
     )
 
 
-@bp.route(f"/{ROLE}/settings", methods=["POST"])
+@bp.route(f"{COPY}/{ROLE}/settings", methods=["POST"])
 @editor_required
-def settings(campaign_id: int, role: str) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
+def settings(slug: str, direction_id: int, role: str) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
     form = SettingsForm()
     if not form.validate_on_submit():
         flash(_("Назва анкети обов'язкова."), "error")
-        return _editor(campaign, role)
+        return _editor(slug, direction, role)
 
     def change(document: service.Document) -> None:
         document["title"] = (form.title.data or "").strip()
@@ -186,12 +243,12 @@ def settings(campaign_id: int, role: str) -> Any:
         if document["intro"] is None:
             document.pop("intro")
 
-    return _edit(campaign, role, "settings", _("Змінено назву або вступ"), change)
+    return _edit(slug, direction, role, "settings", _("Змінено назву або вступ"), change)
 
 
-def _question_page(campaign: Campaign, role: str, key: str | None) -> Any:
+def _question_page(slug: str, direction: Direction, role: str, key: str | None) -> Any:
     """Show and save the question form (new when ``key`` is None)."""
-    questionnaire = _latest(campaign, role)
+    questionnaire = _latest(direction, role)
     document = service.questionnaire_document(questionnaire)
     try:
         old = service.question_entry(document, key) if key else None
@@ -205,14 +262,14 @@ def _question_page(campaign: Campaign, role: str, key: str | None) -> Any:
         data = {**service.question_fields(None), **defaults}
     else:
         data = service.question_fields(old)
-    form = question_form(campaign.direction, data=None if request.method == "POST" else data)
+    form = question_form(direction, data=None if request.method == "POST" else data)
     errors: list[str] = []
     if form.validate_on_submit():
         try:
             entry = service.entry_from_fields(form.fields_data(), old)
             service.put_question(document, entry, key)
             outcome = service.save_document(
-                campaign,
+                direction,
                 role,
                 document,
                 current_user,
@@ -225,49 +282,45 @@ def _question_page(campaign: Campaign, role: str, key: str | None) -> Any:
         except AnketaError as error:
             errors = [str(error)]
         else:
-            flash(outcome.message(), "info")
-            return _editor(campaign, role)
+            _flash_saved(direction, outcome.message(), outcome.changed)
+            return _editor(slug, direction, role)
     elif request.method == "POST":
         errors = [
             f"{form[name].label.text}: {' '.join(messages)}"
             for name, messages in form.errors.items()
         ]
-    candidates = service.measures_candidates(campaign, role, form.text.data or "")
-    return render_template(
+    candidates = service.measures_candidates(direction, role, form.text.data or "")
+    page = _render(
         "builder/question.html",
-        campaign=campaign,
+        slug,
+        direction,
         role=role,
         form=form,
         key=key,
         errors=errors,
         candidates=candidates,
-    ), (422 if errors else 200)
+    )
+    return page, (422 if errors else 200)
 
 
-@bp.route(f"/{ROLE}/questions/new", methods=["GET", "POST"])
+@bp.route(f"{COPY}/{ROLE}/questions/new", methods=["GET", "POST"])
 @editor_required
-def new_question(campaign_id: int, role: str) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
-    if not service.is_own(campaign):
-        flash(_("Спершу створіть власні анкети закладу."), "error")
-        return redirect(url_for(".index", campaign_id=campaign.id))
-    return _question_page(campaign, role, None)
+def new_question(slug: str, direction_id: int, role: str) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
+    return _question_page(slug, direction, role, None)
 
 
-@bp.route(f"/{ROLE}/questions/<key>", methods=["GET", "POST"])
+@bp.route(f"{COPY}/{ROLE}/questions/<key>", methods=["GET", "POST"])
 @editor_required
-def edit_question(campaign_id: int, role: str, key: str) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
-    if not service.is_own(campaign):
-        flash(_("Спершу створіть власні анкети закладу."), "error")
-        return redirect(url_for(".index", campaign_id=campaign.id))
-    return _question_page(campaign, role, key)
+def edit_question(slug: str, direction_id: int, role: str, key: str) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
+    return _question_page(slug, direction, role, key)
 
 
-@bp.route(f"/{ROLE}/questions/<key>/move", methods=["POST"])
+@bp.route(f"{COPY}/{ROLE}/questions/<key>/move", methods=["POST"])
 @editor_required
-def move(campaign_id: int, role: str, key: str) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
+def move(slug: str, direction_id: int, role: str, key: str) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -278,7 +331,8 @@ def move(campaign_id: int, role: str, key: str) -> Any:
         else _("Запитання %(id)s переміщено вниз")
     ) % {"id": key}
     return _edit(
-        campaign,
+        slug,
+        direction,
         role,
         "move_question",
         summary,
@@ -286,14 +340,15 @@ def move(campaign_id: int, role: str, key: str) -> Any:
     )
 
 
-@bp.route(f"/{ROLE}/questions/<key>/duplicate", methods=["POST"])
+@bp.route(f"{COPY}/{ROLE}/questions/<key>/duplicate", methods=["POST"])
 @editor_required
-def duplicate(campaign_id: int, role: str, key: str) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
+def duplicate(slug: str, direction_id: int, role: str, key: str) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _edit(
-        campaign,
+        slug,
+        direction,
         role,
         "duplicate_question",
         _("Запитання %(id)s продубльовано") % {"id": key},
@@ -301,19 +356,20 @@ def duplicate(campaign_id: int, role: str, key: str) -> Any:
     )
 
 
-@bp.route(f"/{ROLE}/questions/<key>/delete", methods=["GET", "POST"])
+@bp.route(f"{COPY}/{ROLE}/questions/<key>/delete", methods=["GET", "POST"])
 @editor_required
-def delete(campaign_id: int, role: str, key: str) -> Any:
+def delete(slug: str, direction_id: int, role: str, key: str) -> Any:
     """GET: a page that shows the question and asks to confirm. POST from that page
     (``confirm=1``): the question is deleted. Any other POST changes nothing and leads to the
     page (a deleted question can only be written again)."""
-    campaign = visible_campaign_or_404(campaign_id)
+    direction = visible_school_copy_or_404(slug, direction_id)
     if request.method == "GET" or request.form.get("confirm") != "1":
-        return _confirm_delete(campaign, role, key)
+        return _confirm_delete(slug, direction, role, key)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _edit(
-        campaign,
+        slug,
+        direction,
         role,
         "delete_question",
         _("Запитання %(id)s видалено") % {"id": key},
@@ -321,20 +377,18 @@ def delete(campaign_id: int, role: str, key: str) -> Any:
     )
 
 
-def _confirm_delete(campaign: Campaign, role: str, key: str) -> Any:
+def _confirm_delete(slug: str, direction: Direction, role: str, key: str) -> Any:
     """The delete confirmation page (GET), or a redirect to it (an unconfirmed POST); 404 for
-    an unknown question; library questionnaires go back to the overview, as edits do."""
+    an unknown question."""
     if request.method == "POST":
-        url = url_for(".delete", campaign_id=campaign.id, role=role, key=key)
+        url = url_for(".delete", role=role, key=key, **_scope(slug, direction))
         return redirect(url, 303)
-    if not service.is_own(campaign):
-        flash(_("Спершу створіть власні анкети закладу."), "error")
-        return redirect(url_for(".index", campaign_id=campaign.id))
-    questionnaire = _latest(campaign, role)
+    questionnaire = _latest(direction, role)
     question = next((q for q in questionnaire.questions if q.key == key), None) or abort(404)
-    return render_template(
+    return _render(
         "builder/delete.html",
-        campaign=campaign,
+        slug,
+        direction,
         role=role,
         questionnaire=questionnaire,
         question=question,
@@ -343,15 +397,16 @@ def _confirm_delete(campaign: Campaign, role: str, key: str) -> Any:
     )
 
 
-@bp.route(f"/{ROLE}/preview")
+@bp.route(f"{COPY}/{ROLE}/preview")
 @login_required
-def preview(campaign_id: int, role: str) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
-    questionnaire = _latest(campaign, role)
+def preview(slug: str, direction_id: int, role: str) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
+    questionnaire = _latest(direction, role)
     structure = load_structure(questionnaire.id)  # read afresh: the version being edited
     return render_template(
         "builder/preview.html",
-        campaign=campaign,
+        school=db.session.get(School, direction.school_id),
+        scope=_scope(slug, direction),
         questionnaire=questionnaire,
         structure=structure,
         form=RespondentForm(questions=structure.questions),
@@ -359,11 +414,11 @@ def preview(campaign_id: int, role: str) -> Any:
     )
 
 
-@bp.route(f"/{ROLE}.yaml")
+@bp.route(f"{COPY}/{ROLE}.yaml")
 @login_required
-def download(campaign_id: int, role: str) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
-    questionnaire = _latest(campaign, role)
+def download(slug: str, direction_id: int, role: str) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
+    questionnaire = _latest(direction, role)
     return Response(
         dump_questionnaire(questionnaire),
         mimetype="application/yaml",
@@ -374,27 +429,27 @@ def download(campaign_id: int, role: str) -> Any:
     )
 
 
-@bp.route(f"/{ROLE}/upload", methods=["POST"])
+@bp.route(f"{COPY}/{ROLE}/upload", methods=["POST"])
 @editor_required
-def upload(campaign_id: int, role: str) -> Any:
-    campaign = visible_campaign_or_404(campaign_id)
+def upload(slug: str, direction_id: int, role: str) -> Any:
+    direction = visible_school_copy_or_404(slug, direction_id)
     form = UploadForm()
     if not form.validate_on_submit():
         flash(_("Виберіть файл анкети (.yaml)."), "error")
-        return _editor(campaign, role)
+        return _editor(slug, direction, role)
     raw = form.file.data.read(MAX_UPLOAD_BYTES + 1)
     name = (form.file.data.filename or f"{role}.yaml").rsplit("/", 1)[-1][:100]
     if len(raw) > MAX_UPLOAD_BYTES:
         flash(_("Файл завеликий: найбільший допустимий розмір — 1 МБ."), "error")
-        return _editor(campaign, role)
+        return _editor(slug, direction, role)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         flash(_("%(file)s: файл не в кодуванні UTF-8.", file=name), "error")
-        return _editor(campaign, role)
+        return _editor(slug, direction, role)
     try:
         outcome = service.save_yaml(
-            campaign,
+            direction,
             role,
             text,
             current_user,
@@ -408,5 +463,5 @@ def upload(campaign_id: int, role: str) -> Any:
     except AnketaError as error:
         flash(str(error), "error")
     else:
-        flash(outcome.message(), "info")
-    return _editor(campaign, role)
+        _flash_saved(direction, outcome.message(), outcome.changed)
+    return _editor(slug, direction, role)

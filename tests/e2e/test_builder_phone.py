@@ -60,11 +60,15 @@ def test_build_three_questions_on_a_phone_and_answer_them(
     page.get_by_role("button", name="Увійти").tap()
     page.wait_for_url(f"{live_server}/campaigns/")
 
-    base = f"{live_server}/campaigns/{campaign.id}/questionnaires"
-    page.goto(f"{base}/")
+    page.goto(f"{live_server}/campaigns/{campaign.id}/questionnaires/")
     with page.expect_navigation():
         page.get_by_role("button", name="Почати з нуля").tap()
     assert "Власні анкети закладу створено" in page.content()
+    # The editor is the school's own copy's, which the campaign now uses.
+    db.session.refresh(campaign)
+    copy = f"/schools/{campaign.school.slug}/directions/{campaign.direction_id}"
+    base = f"{live_server}{copy}/questionnaires"
+    assert page.url == f"{base}/"
 
     add_question(page, base, "Я розумію критерії оцінювання.", "single", scale="degree")
     add_question(

@@ -53,6 +53,11 @@ class World:
     own_campaign: int  # a demo-school campaign with its own (editable) questionnaires
     other_campaign: int  # the other school's campaign
     school_names: dict[int, str]
+    #: school slug → school id; the schools' own copies of a direction: direction id → school
+    #: id, and (direction id, role) → the first question key of the copy's latest version.
+    school_slugs: dict[str, int]
+    copies: dict[int, int]
+    copy_keys: dict[tuple[int, str], str]
     #: (campaign id, role) → respondent token, first question key, number of responses.
     tokens: dict[tuple[int, str], str]
     question_keys: dict[tuple[int, str], str]
@@ -70,8 +75,9 @@ LOGOUT_EMAIL = "live-builder@example.org"
 
 def build_world(database_url: str) -> World:
     """Migrate the database, load the library, create the demo school (``anketa demo``) and the
-    layer's users, another school with a campaign, and a demo campaign with own questionnaires.
-    Returns what was made, by id."""
+    layer's users, another school with a campaign, and a demo campaign with own questionnaires
+    (the other school's campaign gets its own too, so each school has a copy to edit). Returns
+    what was made, by id."""
     from flask_migrate import upgrade
 
     from app.builder.service import start_own_questionnaires
@@ -102,6 +108,7 @@ def build_world(database_url: str) -> World:
             identities[name] = Identity(email, user.school_id, role)
         member = services.create_user(LOGOUT_EMAIL, "member", PASSWORD, DEMO_SLUG)
         start_own_questionnaires(own_campaign, member, "library")
+        start_own_questionnaires(other_campaign, None, "library")
         db.session.commit()
         current = demo.campaigns[-1]
         campaigns = [current, own_campaign, other_campaign]
@@ -115,6 +122,13 @@ def build_world(database_url: str) -> World:
                 latest = Questionnaire.latest(campaign.direction_id, role)
                 if latest is not None and latest.questions:
                     keys[(campaign.id, role)] = latest.questions[0].key
+        copies = {c.direction_id: c.school_id for c in campaigns if c.direction.school_id}
+        copy_keys = {
+            (direction_id, role): latest.questions[0].key
+            for direction_id in copies
+            for role in ROLES
+            if (latest := Questionnaire.latest(direction_id, role)) and latest.questions
+        }
         structure = export_structure(db.session.get(Campaign, current.id))
         header = header_row(structure.questions["teachers"])
         world = World(
@@ -124,6 +138,9 @@ def build_world(database_url: str) -> World:
             own_campaign=own_campaign.id,
             other_campaign=other_campaign.id,
             school_names={c.school_id: c.school.name for c in campaigns},
+            school_slugs={c.school.slug: c.school_id for c in campaigns},
+            copies=copies,
+            copy_keys=copy_keys,
             tokens=tokens,
             question_keys=keys,
             responses=responses,

@@ -89,8 +89,8 @@ QUERY: dict[str, list[dict[str, str]]] = {
 }
 
 #: URL arguments filled first; the other arguments may depend on them (a question key on the
-#: campaign and role, an upload on the campaign).
-FIRST = ("campaign_id", "role", "kind")
+#: campaign or the school's copy and the role, an upload on the campaign, a copy on the school).
+FIRST = ("campaign_id", "slug", "direction_id", "role", "kind")
 
 #: Links never followed from a page: they change state (tested explicitly where at all).
 NEVER_FOLLOW = re.compile(r"logout|rotate|delete", re.IGNORECASE)
@@ -105,6 +105,7 @@ CRAWLED = {
     "staff.campaign",
     "dashboard.results",
     "dashboard.texts",
+    "builder.campaign",
     "builder.index",
     "builder.role",
     "imports.upload",
@@ -142,16 +143,25 @@ def argument_values(name: str, rule: Rule, bound: dict[str, object], world: Worl
     if isinstance(converter, AnyConverter):  # role, kind: every allowed value
         return sorted(converter.items)
     campaign, role = bound.get("campaign_id"), bound.get("role")
+    copy = bound.get("direction_id")
     if name == "campaign_id":  # the demo school's two, the other school's one
         return list(world.campaigns)
+    if name == "slug":  # a school's, for its own copies of a direction
+        return list(world.school_slugs)
+    if name == "direction_id":  # the bound school's own copies
+        school = world.school_slugs[bound["slug"]]  # type: ignore[index]
+        return [d for d, s in world.copies.items() if s == school]
     if name == "role":
         return list(ROLES)
     if name == "token":  # a respondent link: of the bound campaign, else the demo campaign's
         if campaign is None:
             return [t for (c, _r), t in world.tokens.items() if c == world.demo_campaign]
         return [world.tokens[(campaign, role)]] if (campaign, role) in world.tokens else []
-    if name == "key":  # a question of the campaign's current questionnaire of the role
-        key = world.question_keys.get((campaign, role))  # type: ignore[arg-type]
+    if name == "key":  # a question of the campaign's (or the copy's) questionnaire of the role
+        if copy is not None:
+            key = world.copy_keys.get((copy, role))  # type: ignore[arg-type]
+        else:
+            key = world.question_keys.get((campaign, role))  # type: ignore[arg-type]
         return [key] if key else []
     if name == "upload_id":  # a CSV uploaded (over HTTP) to that campaign
         upload = world.uploads.get(campaign)  # type: ignore[arg-type]
@@ -196,30 +206,40 @@ class Visit:
     campaign_id: int | None
     answer: Answer
     found_on: str | None = None  # the page whose link led here (None: from the url_map)
+    school_id: int | None = None  # the school the URL's campaign or copy belongs to
 
 
-def actor(identity: str, campaign_id: int | None, world: World) -> str:
-    """Return the matrix's column for ``identity`` requesting a URL of ``campaign_id``: a
-    member of another school is that campaign's member, the demo staff are «other school»."""
-    if identity in ("anonymous", "admin") or campaign_id is None:
+def url_school(arguments: dict, world: World) -> int | None:
+    """Return the school whose data a URL names: its campaign's, or the school of its slug."""
+    if "campaign_id" in arguments:
+        return world.campaigns.get(arguments["campaign_id"])
+    if "slug" in arguments:
+        return world.school_slugs.get(arguments["slug"])
+    return None
+
+
+def actor(identity: str, school_id: int | None, world: World) -> str:
+    """Return the matrix's column for ``identity`` requesting a URL of school ``school_id``: a
+    member of another school is that school's member, the demo staff are «other school»."""
+    if identity in ("anonymous", "admin") or school_id is None:
         return identity
     person = world.identities[identity]
-    if world.campaigns.get(campaign_id) != person.school_id:
+    if school_id != person.school_id:
         return "other_school"
     return person.role
 
 
-def expected(identity: str, endpoint: str, campaign_id: int | None, world: World) -> set[str]:
+def expected(identity: str, endpoint: str, school_id: int | None, world: World) -> set[str]:
     """Return the outcomes allowed for the GET; raises KeyError for an undecided route."""
     if endpoint in PUBLIC:
         return PUBLIC[endpoint](identity)
     decision = EXPECTED[(endpoint, "GET")]
-    want = getattr(decision, actor(identity, campaign_id, world))
+    want = getattr(decision, actor(identity, school_id, world))
     if want in (OK, OK_OR_MISSING):
         return {OK, REDIRECT}
     if want == HIDDEN and identity == "director" and decision.director == FORBIDDEN:
-        # A director is refused an editor's page before any campaign is looked up: the same
-        # 403 for every campaign id, so it confirms nothing about another school's campaign.
+        # A director is refused an editor's page before any campaign or copy is looked up:
+        # the same 403 for every id, so it confirms nothing about another school's data.
         return {HIDDEN, FORBIDDEN}
     return {want}
 
@@ -433,7 +453,7 @@ def crawl(
     uploaders = {live_world.demo_campaign: "member", live_world.other_campaign: "other_school"}
     for campaign, identity in uploaders.items():
         _upload_csv(browsers[identity], live_world, campaign)
-    requests: list[tuple[str, str, str, int | None, str | None]] = []
+    requests: list[tuple[str, str, str, int | None, str | None, int | None]] = []
     unfilled: list[str] = []
     for rule in get_rules(url_app):
         if rule.endpoint in EXCLUDED:
@@ -445,7 +465,10 @@ def crawl(
             continue
         for url, arguments in urls:
             for identity in IDENTITIES:
-                requests.append((identity, rule.endpoint, url, arguments.get("campaign_id"), None))
+                school = url_school(arguments, live_world)
+                requests.append(
+                    (identity, rule.endpoint, url, arguments.get("campaign_id"), None, school)
+                )
     adapter = url_app.url_map.bind("127.0.0.1")
     with ThreadPoolExecutor(max_workers=4) as pool:
         visits = list(pool.map(lambda r: _visit(browsers, *r), requests))
@@ -467,9 +490,9 @@ def crawl(
                     continue
                 views.add((page.identity, _view(adapter, target)))
                 endpoint, arguments = _match(adapter, target)
-                follow.append(
-                    (page.identity, endpoint, target, arguments.get("campaign_id"), page.url)
-                )
+                campaign = arguments.get("campaign_id")
+                school = url_school(arguments, live_world)
+                follow.append((page.identity, endpoint, target, campaign, page.url, school))
         visits += list(pool.map(lambda r: _visit(browsers, *r), follow))
     try:
         yield Crawl(visits, unfilled, links)
@@ -493,8 +516,9 @@ def _view(adapter, url: str) -> tuple:  # noqa: ANN001
     return endpoint, kept, urllib.parse.urlparse(url).query
 
 
-def _visit(browsers, identity, endpoint, url, campaign_id, found_on) -> Visit:  # noqa: ANN001
-    return Visit(identity, endpoint, url, campaign_id, browsers[identity].get(url), found_on)
+def _visit(browsers, identity, endpoint, url, campaign_id, found_on, school_id) -> Visit:  # noqa: ANN001
+    answer = browsers[identity].get(url)
+    return Visit(identity, endpoint, url, campaign_id, answer, found_on, school_id)
 
 
 def _where(visit: Visit) -> str:
@@ -537,7 +561,7 @@ def test_status_codes_per_identity(crawl, live_world, live_server):
             wrong.append(f"{_where(visit)}: a link to no route, got {got}")
             continue
         try:
-            allowed = expected(visit.identity, visit.endpoint, visit.campaign_id, live_world)
+            allowed = expected(visit.identity, visit.endpoint, visit.school_id, live_world)
         except KeyError:
             wrong.append(f"{_where(visit)}: no decision in EXPECTED (tests/test_authz_matrix.py)")
             continue
