@@ -24,6 +24,7 @@ from app.surveys.definitions.library import (
     load_questionnaires,
     parse_role_text,
 )
+from app.vocabulary import ROLES
 from tests import factories
 from tests.counting import counted
 
@@ -706,9 +707,9 @@ def test_a_copy_is_found_under_its_own_schools_slug_only(app, member_client, own
 
 @pytest.mark.parametrize(("method", "path"), [r for r in EDITOR_REQUESTS if r[0] == "post"])
 def test_directors_get_403_on_every_post_to_the_copy(director_client, own, method, path):
-    before = {role: latest(own, role).content_hash for role in service.ROLES}
+    before = {role: latest(own, role).content_hash for role in ROLES}
     assert director_client.post(base(own) + path, data={"title": "X"}).status_code == 403
-    assert {role: latest(own, role).content_hash for role in service.ROLES} == before
+    assert {role: latest(own, role).content_hash for role in ROLES} == before
 
 
 def questionnaire_rows(direction_id: int, role: str) -> list[tuple]:

@@ -54,9 +54,8 @@ from app.surveys.definitions.schema import (
 )
 from app.surveys.respondent.service import _ as translate
 from app.text_safety import printable_all
-from app.vocabulary import RespondentRole
+from app.vocabulary import ROLES
 
-ROLES = tuple(role.value for role in RespondentRole)
 ROLE_INITIALS = {"teachers": "t", "students": "s", "parents": "p"}
 DEFAULT_TITLES = {
     "teachers": "Анкета для вчителів",
@@ -178,13 +177,6 @@ def _record(
     )
 
 
-def _campaign_has_responses(campaign: Campaign) -> bool:
-    found = db.session.scalar(
-        select(Response.id).where(Response.campaign_id == campaign.id).limit(1)
-    )
-    return found is not None
-
-
 def start_own_questionnaires(campaign: Campaign, user: User | None, source: str) -> Direction:
     """Give the campaign the school's own questionnaires; return the school's direction copy.
 
@@ -198,7 +190,7 @@ def start_own_questionnaires(campaign: Campaign, user: User | None, source: str)
         raise BuilderError(translate("Невідоме джерело анкет."))
     if is_own(campaign):
         raise BuilderError(translate("Ця кампанія вже має власні анкети закладу."))
-    if _campaign_has_responses(campaign):
+    if any(campaign.response_counts().values()):
         raise BuilderError(
             translate(
                 "Кампанія вже має відповіді на анкети бібліотеки: створіть нову кампанію для "

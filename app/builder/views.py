@@ -57,12 +57,13 @@ from app.models import Direction, Questionnaire, School
 from app.surveys.definitions.library import DefinitionError, dump_direction, dump_questionnaire
 from app.surveys.definitions.structure import load_structure
 from app.surveys.respondent.forms import RespondentForm
+from app.vocabulary import ROLE_URL_PATTERN, ROLES
 
 bp = Blueprint("builder", __name__)
 
 CAMPAIGN = "/campaigns/<int:campaign_id>/questionnaires"
 COPY = "/schools/<slug>/directions/<int:direction_id>/questionnaires"
-ROLE = "<any(teachers, students, parents):role>"
+ROLE = f"<{ROLE_URL_PATTERN}:role>"
 MAX_UPLOAD_BYTES = 1024 * 1024
 
 
@@ -73,7 +74,7 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 @login_required
 def campaign(campaign_id: int) -> Any:
     campaign = visible_campaign_or_404(campaign_id)
-    latest = {role: Questionnaire.latest(campaign.direction_id, role) for role in service.ROLES}
+    latest = {role: Questionnaire.latest(campaign.direction_id, role) for role in ROLES}
     return render_template(
         "builder/campaign.html",
         campaign=campaign,
@@ -180,7 +181,7 @@ def _edit(
 @login_required
 def index(slug: str, direction_id: int) -> Any:
     direction = visible_school_copy_or_404(slug, direction_id)
-    latest = {role: Questionnaire.latest(direction.id, role) for role in service.ROLES}
+    latest = {role: Questionnaire.latest(direction.id, role) for role in ROLES}
     return _render(
         "builder/index.html", slug, direction, latest=latest, history=service.history(direction)
     )
