@@ -43,6 +43,7 @@ from app.analysis.stats import (
     share,
     subtract_printed,
 )
+from app.vocabulary import N_
 
 #: The lowest privacy threshold anyone may configure.
 MIN_GROUP_SIZE_FLOOR = 3
@@ -307,7 +308,7 @@ def _breakdown(
     hidden = hidden_groups(sizes, min_group_size)
     result = []
     for k in keys:
-        label = labels.get(k, "Не вказано" if k == UNSTATED_SEGMENT else k)
+        label = labels.get(k, N_("Не вказано") if k == UNSTATED_SEGMENT else k)
         if k in hidden:
             result.append(
                 SegmentCell(segment_key=k, segment_text=label, suppressed=True, reason=hidden[k])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from flask_babel import gettext as translate
 from sqlalchemy import select
 
 from app.errors import AnketaError
@@ -48,7 +49,6 @@ from app.surveys.definitions.schema import (
     MAX_OPTIONS,
     MAX_QUESTIONS,
 )
-from app.surveys.respondent.service import _ as translate
 from app.text_safety import printable_all
 
 ROLES = tuple(role.value for role in RespondentRole)
