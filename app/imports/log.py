@@ -15,9 +15,10 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import ImportBatch, ImportChannel
+from app.vocabulary import N_
 
 KYIV = ZoneInfo("Europe/Kyiv")
-COMMAND_LINE = "з командного рядка"
+COMMAND_LINE = N_("з командного рядка")
 
 
 @dataclass(frozen=True)
