@@ -395,7 +395,7 @@ class _Builder:
             if self.analysis.respondents.get(role, 0) > 0
         ]
         survey = (
-            _("проведено анкетування %(join_list)s", join_list=join_list(answered))
+            _("проведено анкетування %(groups)s", groups=join_list(answered))
             if answered
             else _("підготовлено анкетування вчителів, здобувачів освіти та їхніх батьків")
         )
@@ -449,7 +449,7 @@ class _Builder:
         if parts:
             listed = [f"{part} {note}" for part, note in zip(parts, notes, strict=True)]
             return _(
-                "З них внесено імпортом із файлів: %(join_list)s.", join_list=join_list(listed)
+                "З них внесено імпортом із файлів: %(files)s.", files=join_list(listed)
             )
         return ""
 
