@@ -111,7 +111,8 @@ def _bad_value(error: click.BadParameter) -> str:
         return error.message
     kind = error.param.type if error.param is not None else None
     if isinstance(kind, click.Choice):
-        return _("допустимі значення: ") + ", ".join(str(choice) for choice in kind.choices)
+        choices = ", ".join(str(choice) for choice in kind.choices)
+        return _("допустимі значення: %(choices)s", choices=choices)
     if isinstance(kind, click.types.IntParamType):
         found = re.match(r"'?(.*?)'? is not a valid integer", error.message)
         return (
@@ -137,7 +138,8 @@ def usage_message(error: click.UsageError) -> str:
     if isinstance(error, click.NoSuchOption):
         text = _("невідомий параметр %(option_name)s.", option_name=error.option_name)
         if error.possibilities:
-            text += _(" Можливо, ") + _(" або ").join(sorted(error.possibilities)) + "?"
+            options = _(" або ").join(sorted(error.possibilities))
+            text += _(" Можливо, %(options)s?", options=options)
         return text
     if isinstance(error, click.BadParameter):
         hint = error.param_hint or _param_name(error.param)

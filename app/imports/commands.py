@@ -124,7 +124,8 @@ def import_command(
         )
     )
     counts = campaign.response_counts()
-    click.echo(_("Усього відповідей: ") + ", ".join(f"{r}: {n}" for r, n in counts.items()) + ".")
+    totals = ", ".join(f"{r}: {n}" for r, n in counts.items())
+    click.echo(_("Усього відповідей: %(totals)s.", totals=totals))
 
 
 def _importing_user_id(email: str | None, campaign: Campaign) -> int | None:

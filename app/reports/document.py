@@ -388,7 +388,7 @@ class _Builder:
                 order += f" № {self.texts.order_number.lstrip('№ ')}"
             group += f" ({order})"
         if self.texts.working_group:
-            group += _(" у складі: ") + "; ".join(self.texts.working_group)
+            group += _(" у складі: %(members)s", members="; ".join(self.texts.working_group))
         answered = [
             counted(self.analysis.respondents.get(role, 0), role_names(role).counted)
             for role in ROLE_ORDER
@@ -448,9 +448,7 @@ class _Builder:
             )
         if parts:
             listed = [f"{part} {note}" for part, note in zip(parts, notes, strict=True)]
-            return _(
-                "З них внесено імпортом із файлів: %(files)s.", files=join_list(listed)
-            )
+            return _("З них внесено імпортом із файлів: %(files)s.", files=join_list(listed))
         return ""
 
     def _absent_sentence(self, role: str) -> str:

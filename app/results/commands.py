@@ -26,8 +26,10 @@ def _summary(analysis: CampaignAnalysis) -> list[str]:
     info = analysis.campaign
     lines = [
         f"{info.title} ({info.school}, {info.academic_year})",
-        _("Респонденти: ")
-        + ", ".join(f"{ROLE_LABELS[r]} {n}" for r, n in analysis.respondents.items()),
+        _(
+            "Респонденти: %(counts)s",
+            counts=", ".join(f"{ROLE_LABELS[r]} {n}" for r, n in analysis.respondents.items()),
+        ),
     ]
     for score in analysis.requirement_scores:
         lines.append(_("Вимога %(code)s: %(score)s %%", code=score.code, score=number(score.score)))
