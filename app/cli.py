@@ -11,9 +11,11 @@ import sys
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 
 from app.errors import AnketaError
+from app.vocabulary import N_
 
 
 def _create_app() -> Flask:
@@ -25,7 +27,7 @@ def _create_app() -> Flask:
 cli = FlaskGroup(
     create_app=_create_app,
     add_version_option=False,
-    help="Anketa: опитування для самооцінювання закладу освіти.",
+    help=N_("Anketa: опитування для самооцінювання закладу освіти."),
 )
 
 
@@ -50,37 +52,48 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="anketa", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Перервано.", err=True)
+        click.echo(_("Перервано."), err=True)
         sys.exit(1)
     except click.UsageError as error:
         hint = (
-            f" (див. «anketa {error.ctx.command_path.split(' ', 1)[-1]} --help»)"
+            _(
+                " (див. «anketa %(command)s --help»)",
+                command=error.ctx.command_path.split(" ", 1)[-1],
+            )
             if (error.ctx and " " in error.ctx.command_path)
-            else " (див. «anketa --help»)"
+            else _(" (див. «anketa --help»)")
         )
-        click.echo(f"Помилка: {usage_message(error)}{hint}", err=True)
+        click.echo(
+            _("Помилка: %(message)s%(hint)s", message=usage_message(error), hint=hint),
+            err=True,
+        )
         sys.exit(error.exit_code)
     except click.ClickException as error:
-        click.echo(f"Помилка: {' '.join(error.format_message().split())}", err=True)
+        click.echo(
+            _("Помилка: %(message)s", message=" ".join(error.format_message().split())), err=True
+        )
         sys.exit(error.exit_code)
     except AnketaError as error:
-        click.echo(f"Помилка: {error}", err=True)
+        click.echo(_("Помилка: %(error)s", error=error), err=True)
         sys.exit(1)
     except OperationalError as error:
-        click.echo(f"Помилка: база даних недоступна ({type(error.orig).__name__}).", err=True)
+        click.echo(
+            _("Помилка: база даних недоступна (%(name)s).", name=type(error.orig).__name__),
+            err=True,
+        )
         sys.exit(1)
 
 
 # Click's own messages are English; these are the usage errors a person meets, in Ukrainian.
-_CYRILLIC = re.compile(r"[А-Яа-яЄєІіЇїҐґ]")
+_CYRILLIC = re.compile(r"[А-Яа-яЄєІіЇїҐґ]")  # i18n: data
 _NO_SUCH_COMMAND = re.compile(r"No such command '(.+)'\.")
 _EXTRA_ARGUMENTS = re.compile(r"Got unexpected extra arguments? \((.+)\)")
 _PATH_PROBLEMS = (
-    (re.compile(r"(?:File|Directory|Path) '(.+)' does not exist\."), "«{}» не існує"),
-    (re.compile(r"(?:File|Path) '(.+)' is a directory\."), "«{}» — тека, а потрібен файл"),
-    (re.compile(r"(?:Directory|Path) '(.+)' is a file\."), "«{}» — файл, а потрібна тека"),
-    (re.compile(r"(?:File|Directory|Path) '(.+)' is not readable\."), "«{}» не читається"),
-    (re.compile(r"(?:File|Directory|Path) '(.+)' is not writable\."), "у «{}» не можна писати"),
+    (re.compile(r"(?:File|Directory|Path) '(.+)' does not exist\."), N_("«{}» не існує")),
+    (re.compile(r"(?:File|Path) '(.+)' is a directory\."), N_("«{}» — тека, а потрібен файл")),
+    (re.compile(r"(?:Directory|Path) '(.+)' is a file\."), N_("«{}» — файл, а потрібна тека")),
+    (re.compile(r"(?:File|Directory|Path) '(.+)' is not readable\."), N_("«{}» не читається")),
+    (re.compile(r"(?:File|Directory|Path) '(.+)' is not writable\."), N_("у «{}» не можна писати")),
 )
 
 
@@ -98,39 +111,49 @@ def _bad_value(error: click.BadParameter) -> str:
         return error.message
     kind = error.param.type if error.param is not None else None
     if isinstance(kind, click.Choice):
-        return "допустимі значення: " + ", ".join(str(choice) for choice in kind.choices)
+        choices = ", ".join(str(choice) for choice in kind.choices)
+        return _("допустимі значення: %(choices)s", choices=choices)
     if isinstance(kind, click.types.IntParamType):
         found = re.match(r"'?(.*?)'? is not a valid integer", error.message)
-        return f"«{found.group(1)}» — не ціле число" if found else "потрібне ціле число"
+        return (
+            _("«%(value)s» — не ціле число", value=found.group(1))
+            if found
+            else _("потрібне ціле число")
+        )
     if isinstance(kind, click.types.FloatParamType):
-        return "потрібне число"
+        return _("потрібне число")
     for pattern, template in _PATH_PROBLEMS:
         if found := pattern.search(error.message):
-            return template.format(found.group(1))
+            return _(template).format(found.group(1))
     return error.message
 
 
 def usage_message(error: click.UsageError) -> str:
     """Return a usage error as one Ukrainian line (without the «Помилка:» prefix)."""
     if isinstance(error, click.MissingParameter):
-        kind = "параметр" if isinstance(error.param, click.Option) else "аргумент"
-        return f"не вказано {kind} {_param_name(error.param)}."
+        kind = _("параметр") if isinstance(error.param, click.Option) else _("аргумент")
+        return _(
+            "не вказано %(kind)s %(param_name)s.", kind=kind, param_name=_param_name(error.param)
+        )
     if isinstance(error, click.NoSuchOption):
-        text = f"невідомий параметр {error.option_name}."
+        text = _("невідомий параметр %(option_name)s.", option_name=error.option_name)
         if error.possibilities:
-            text += " Можливо, " + " або ".join(sorted(error.possibilities)) + "?"
+            options = _(" або ").join(sorted(error.possibilities))
+            text += _(" Можливо, %(options)s?", options=options)
         return text
     if isinstance(error, click.BadParameter):
         hint = error.param_hint or _param_name(error.param)
         if not isinstance(hint, str):  # a list or tuple of the parameter's names
             hint = " / ".join(hint)
         hint = hint.replace("'", "").replace('"', "")
-        return f"неприпустиме значення {hint}: {_bad_value(error)}."
+        return _(
+            "неприпустиме значення %(hint)s: %(bad_value)s.", hint=hint, bad_value=_bad_value(error)
+        )
     if isinstance(error, click.BadOptionUsage) and "requires an argument" in error.message:
-        return f"параметр {error.option_name} потребує значення."
+        return _("параметр %(option_name)s потребує значення.", option_name=error.option_name)
     message = " ".join(error.format_message().split())
     if found := _NO_SUCH_COMMAND.fullmatch(message):
-        return f"невідома команда «{found.group(1)}»."
+        return _("невідома команда «%(value)s».", value=found.group(1))
     if found := _EXTRA_ARGUMENTS.fullmatch(message):
-        return f"зайві аргументи: {found.group(1)}."
+        return _("зайві аргументи: %(value)s.", value=found.group(1))
     return message

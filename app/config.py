@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+
 from app.errors import AnketaError
 from app.private_files import write_private
 from app.vocabulary import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR, TIMEZONE_NAME
@@ -38,9 +40,10 @@ def parse_base_url(value: str) -> str:
     """Return ``value`` as a base URL for respondent links (``scheme://host[:port]``, lower-case,
     without a trailing slash); raise ConfigError for anything else (another scheme, no host,
     a path, a query, user name or password, spaces)."""
-    problem = (
-        f"ANKETA_BASE_URL={value!r} — не адреса сайту: потрібні http:// або https:// і ім'я "
-        "сервера, без шляху, наприклад https://anketa.school.ua"
+    problem = _(
+        "ANKETA_BASE_URL=%(value)s — не адреса сайту: потрібні http:// або "
+        "https:// і ім'я сервера, без шляху, наприклад https://anketa.school.ua",
+        value=repr(value),
     )
     if not value or value != value.strip() or any(char.isspace() for char in value):
         raise ConfigError(problem)
@@ -99,8 +102,10 @@ def check_production(environ: Mapping[str, str] | None = None) -> None:
     value = environ.get("ANKETA_BASE_URL", "")
     if not value.strip():
         raise ConfigError(
-            "ANKETA_BASE_URL не задано: вкажіть адресу, за якою телефони відкривають анкети "
-            "(наприклад, ANKETA_BASE_URL=https://anketa.school.ua), див. docs/deployment.md"
+            _(
+                "ANKETA_BASE_URL не задано: вкажіть адресу, за якою телефони відкривають анкети "
+                "(наприклад, ANKETA_BASE_URL=https://anketa.school.ua), див. docs/deployment.md"
+            )
         )
     parse_base_url(value)
 

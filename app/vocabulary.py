@@ -62,7 +62,7 @@ LEVEL_LABELS: Mapping[str, str] = {
 }
 
 #: Other words a person may type for a level (a CLI argument, a stored label).
-_LEVEL_SYNONYMS: Mapping[str, str] = {"потребує покращення": "needs_improvement"}
+_LEVEL_SYNONYMS: Mapping[str, str] = {"потребує покращення": "needs_improvement"}  # i18n: data
 
 
 def parse_level(text: str | None) -> str | None:

@@ -46,6 +46,7 @@ from app.vocabulary import (
     DEFAULT_MIN_GROUP_SIZE,
     LEVEL_LABELS,
     MIN_GROUP_SIZE_FLOOR,
+    N_,
     ROLES,
 )
 
@@ -315,7 +316,7 @@ def _breakdown(
     hidden = hidden_groups(sizes, min_group_size)
     result = []
     for k in keys:
-        label = labels.get(k, "Не вказано" if k == UNSTATED_SEGMENT else k)
+        label = labels.get(k, N_("Не вказано") if k == UNSTATED_SEGMENT else k)
         if k in hidden:
             result.append(
                 SegmentCell(segment_key=k, segment_text=label, suppressed=True, reason=hidden[k])

@@ -23,6 +23,7 @@ from app.vocabulary import (
     DEFAULT_MIN_GROUP_SIZE,
     DEFAULT_NOTABLE_UNKNOWN_SHARE,
     LEVEL_LABELS,
+    N_,
     ROLES,
 )
 
@@ -36,10 +37,12 @@ def too_few_words(reason: str | None, min_group_size: int) -> str | None:
     if reason is None:
         return None
     if reason == "mixed_sources":
-        return f"замало відповідей для аналізу (менше {min_group_size} з форми або з імпорту)"
+        return N_("замало відповідей для аналізу (менше %(n)d з форми або з імпорту)") % {
+            "n": min_group_size
+        }
     if reason == "complementary":
-        return "приховано, щоб малу групу не можна було обчислити з підсумку"
-    return f"замало відповідей для аналізу (менше {min_group_size})"
+        return N_("приховано, щоб малу групу не можна було обчислити з підсумку")
+    return N_("замало відповідей для аналізу (менше %(n)d)") % {"n": min_group_size}
 
 
 SCHEMA_ID = "https://anketa.example/schemas/results-1.json"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.errors import AnketaError
@@ -52,15 +53,14 @@ from app.surveys.definitions.schema import (
     MAX_OPTIONS,
     MAX_QUESTIONS,
 )
-from app.surveys.respondent.service import _ as translate
 from app.text_safety import printable_all
-from app.vocabulary import ROLES
+from app.vocabulary import N_, ROLES
 
 ROLE_INITIALS = {"teachers": "t", "students": "s", "parents": "p"}
 DEFAULT_TITLES = {
-    "teachers": "Анкета для вчителів",
-    "students": "Анкета для учнів",
-    "parents": "Анкета для батьків",
+    "teachers": N_("Анкета для вчителів"),
+    "students": N_("Анкета для учнів"),
+    "parents": N_("Анкета для батьків"),
 }
 HISTORY_LIMIT = 50
 
@@ -89,15 +89,15 @@ class SaveOutcome:
     def message(self) -> str:
         """Return the Ukrainian message for the user about the save."""
         if self.outcome.outcome == "unchanged":
-            return translate("Змін немає.")
+            return _("Змін немає.")
         if self.new_version:
-            return translate(
+            return _(
                 "Анкета вже має відповіді, тому зміни збережено як нову версію %(version)d; "
                 "наявні відповіді залишаються прив'язаними до версії %(old)d.",
                 version=self.questionnaire.version,
                 old=self.questionnaire.version - 1,
             )
-        return translate("Зміни збережено.")
+        return _("Зміни збережено.")
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def is_own(campaign: Campaign) -> bool:
 def _require_copy(direction: Direction) -> Direction:
     if direction.school_id is None:
         raise BuilderError(
-            translate(
+            _(
                 "Анкети бібліотеки не редагуються: спершу створіть власні анкети закладу "
                 "(копію бібліотечних або з нуля)."
             )
@@ -151,10 +151,10 @@ def affected_message(campaigns: list[tuple[Campaign, int]]) -> str | None:
     if len(campaigns) < 2:
         return None
     names = ", ".join(
-        translate("«%(title)s» (відповідей: %(count)d)", title=campaign.title, count=count)
+        _("«%(title)s» (відповідей: %(count)d)", title=campaign.title, count=count)
         for campaign, count in campaigns
     )
-    return translate("Зміна стосується кампаній: %(names)s.", names=names)
+    return _("Зміна стосується кампаній: %(names)s.", names=names)
 
 
 def _record(
@@ -187,12 +187,12 @@ def start_own_questionnaires(campaign: Campaign, user: User | None, source: str)
     responses, or for an unknown source.
     """
     if source not in ("library", "scratch"):
-        raise BuilderError(translate("Невідоме джерело анкет."))
+        raise BuilderError(_("Невідоме джерело анкет."))
     if is_own(campaign):
-        raise BuilderError(translate("Ця кампанія вже має власні анкети закладу."))
+        raise BuilderError(_("Ця кампанія вже має власні анкети закладу."))
     if any(campaign.response_counts().values()):
         raise BuilderError(
-            translate(
+            _(
                 "Кампанія вже має відповіді на анкети бібліотеки: створіть нову кампанію для "
                 "власних анкет."
             )
@@ -220,11 +220,7 @@ def start_own_questionnaires(campaign: Campaign, user: User | None, source: str)
             else:
                 link.questionnaire = target
             action = "copy_library" if source == "library" else "start_scratch"
-            summary = (
-                translate("Скопійовано з бібліотеки")
-                if source == "library"
-                else translate("Почато з нуля")
-            )
+            summary = _("Скопійовано з бібліотеки") if source == "library" else _("Почато з нуля")
             _record(own, user, action, summary, target)
         campaign.direction = own
         db.session.commit()
@@ -249,7 +245,7 @@ def _store_start(
         normalised = {
             "direction": own.code,
             "role": role,
-            "title": original.title if original else DEFAULT_TITLES[role],
+            "title": original.title if original else _(DEFAULT_TITLES[role]),
             "intro": None,
             "language": own.definition.get("language", "uk"),
             "questions": [],
@@ -353,7 +349,7 @@ def save_yaml(
     normalised = parse_role_text(text, name, direction.definition, _others(direction, role))
     if normalised["role"] != role:
         raise BuilderError(
-            translate(
+            _(
                 "Файл містить анкету для ролі «%(found)s», а не «%(role)s».",
                 found=normalised["role"],
                 role=role,
@@ -388,7 +384,7 @@ def edit(
     _require_copy(direction)
     latest = Questionnaire.latest(direction.id, role)
     if latest is None:
-        raise BuilderError(translate("Для цієї ролі анкети немає."))
+        raise BuilderError(_("Для цієї ролі анкети немає."))
     document = _document(latest)
     change(document)
     return save_document(direction, role, document, user, action, summary)
@@ -437,9 +433,7 @@ def move_question(document: Document, key: str, step: int) -> None:
 def _room_for_a_question(document: Document) -> None:
     if len(document["questions"]) >= MAX_QUESTIONS:
         raise BuilderError(
-            translate(
-                "В анкеті вже %(count)d запитань: більше додати не можна.", count=MAX_QUESTIONS
-            )
+            _("В анкеті вже %(count)d запитань: більше додати не можна.", count=MAX_QUESTIONS)
         )
 
 
@@ -519,12 +513,12 @@ def parse_options(text: str) -> list[dict[str, Any]]:
             continue
         if len(options) == MAX_OPTIONS:
             raise BuilderError(
-                translate("Варіантів забагато: можна не більше %(count)d.", count=MAX_OPTIONS)
+                _("Варіантів забагато: можна не більше %(count)d.", count=MAX_OPTIONS)
             )
         parts = [part.strip() for part in line.split("|")]
         if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
             raise BuilderError(
-                translate(
+                _(
                     "Варіанти, рядок %(line)d: очікується «id | текст» або «id | текст | "
                     "значення».",
                     line=number,
@@ -536,9 +530,7 @@ def parse_options(text: str) -> list[dict[str, Any]]:
                 option["value"] = int(parts[2])
             except ValueError:
                 raise BuilderError(
-                    translate(
-                        "Варіанти, рядок %(line)d: значення має бути цілим числом.", line=number
-                    )
+                    _("Варіанти, рядок %(line)d: значення має бути цілим числом.", line=number)
                 ) from None
         options.append(option)
     return options
@@ -642,7 +634,7 @@ def save_direction(direction: Direction, text: str, user: User | None) -> bool:
     definition = parse_direction_text(text)
     if definition["id"] != direction.code:
         raise BuilderError(
-            translate("Ідентифікатор напряму змінювати не можна: «%(id)s».", id=direction.code)
+            _("Ідентифікатор напряму змінювати не можна: «%(id)s».", id=direction.code)
         )
     documents = {}
     for role in ROLES:
@@ -661,7 +653,7 @@ def save_direction(direction: Direction, text: str, user: User | None) -> bool:
     try:
         changed = store_direction_definition(direction, definition)
         if changed:
-            _record(direction, user, "direction", translate("Змінено вимоги, теми або шкали"))
+            _record(direction, user, "direction", _("Змінено вимоги, теми або шкали"))
         for role, questionnaire in normalised.items():
             outcome = store_questionnaire(direction, questionnaire, f"builder/{role}.yaml")
             if outcome.outcome != "unchanged":
@@ -670,7 +662,7 @@ def save_direction(direction: Direction, text: str, user: User | None) -> bool:
                     direction,
                     user,
                     "direction",
-                    translate("Оновлено за зміненим напрямом"),
+                    _("Оновлено за зміненим напрямом"),
                     latest,
                 )
                 changed = True

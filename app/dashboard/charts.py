@@ -38,7 +38,7 @@ def format_percent(value: float) -> str:
 
 def format_pp(value: float) -> str:
     """Return «40,8 в. п.» (absolute value)."""
-    return f"{format_number(abs(value))}{NBSP}{PERCENTAGE_POINTS}"
+    return f"{format_number(abs(value))}{NBSP}{_(PERCENTAGE_POINTS)}"
 
 
 #: Below this width (in %) a segment carries no printed label (it would not fit).
@@ -124,11 +124,18 @@ def change_mark(change_pp: float | None) -> Markup:
     elif change_pp < 0:
         mark, cls, words = "▼", "down", _("знизилась на")
     else:
-        return Markup('<span class="change same" title="без змін">= 0,0</span>')
+        return Markup('<span class="change same" title="{title}">= 0,0</span>').format(
+            title=_("без змін")
+        )
     return Markup(
-        '<span class="change {cls}" title="{words} {value} в. п.">{mark}\u00a0{value}'
-        "\u00a0в.\u00a0п.</span>"
-    ).format(cls=cls, words=words, value=value, mark=mark)
+        '<span class="change {cls}" title="{title}">{mark}\u00a0{value}\u00a0{points}</span>'
+    ).format(
+        cls=cls,
+        title=_("%(words)s %(value)s в. п.", words=words, value=value),
+        mark=mark,
+        value=value,
+        points=_(PERCENTAGE_POINTS),
+    )
 
 
 def percent(value: float | None) -> str:

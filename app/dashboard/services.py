@@ -190,7 +190,7 @@ def question_changes(analysis: CampaignAnalysis) -> dict[tuple[str, str], Any]:
 
 
 # Ukrainian letters in the alphabet's order (code points put є, і, ї and ґ after я).
-UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"  # i18n: data
 _ALPHABET_ORDER = str.maketrans(
     {letter: chr(0xF0000 + index) for index, letter in enumerate(UKRAINIAN_ALPHABET)}
 )

@@ -24,15 +24,15 @@ COMMANDS: list[click.Command] = []
 @click.argument("campaign_id", metavar="CAMPAIGN", type=int)
 @click.option(
     "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-    help="Файл .xlsx (відповіді, аркуш на групу, або таблиці з --tables) чи .csv (з --role).",
+    help=_("Файл .xlsx (відповіді, аркуш на групу, або таблиці з --tables) чи .csv (з --role)."),
 )  # fmt: skip
 @click.option(
-    "--role", type=click.Choice(ROLES), help="Група респондентів (для .csv — обов'язково)."
+    "--role", type=click.Choice(ROLES), help=_("Група респондентів (для .csv — обов'язково).")
 )
-@click.option("--tables", is_flag=True, help="Зведені таблиці замість відповідей (лише .xlsx).")
+@click.option("--tables", is_flag=True, help=_("Зведені таблиці замість відповідей (лише .xlsx)."))
 @click.option(
     "--raw", is_flag=True,
-    help="CSV без «'» перед текстами, що починаються з =, +, -, @ (сирі дані, не для Excel).",
+    help=_("CSV без «'» перед текстами, що починаються з =, +, -, @ (сирі дані, не для Excel)."),
 )  # fmt: skip
 @with_appcontext
 def export_command(

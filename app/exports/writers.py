@@ -22,6 +22,7 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -35,16 +36,21 @@ from app.exports.rows import (
 from app.extensions import db
 from app.models import Campaign
 from app.text_safety import FORMULA_STARTS, printable, spreadsheet_safe
-from app.vocabulary import ROLE_LABELS, ROLES
+from app.vocabulary import N_, ROLE_LABELS, ROLES
 
 #: How the ticked options of a multiple-choice question are joined in one cell.
 MULTIPLE_SEPARATOR = "; "
 ROW_NUMBER = "№"
 #: The cell of a segment answer (the grade) whose group is too small to show.
-HIDDEN_GROUP = "Приховано (мала група)"
-DATE = "Дата"
+HIDDEN_GROUP = N_("Приховано (мала група)")
+DATE = N_("Дата")
 CSV_CHUNK_ROWS = 500
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _group(role: str) -> str:
+    """The name of a respondent group, as a sheet title or a note: «Вчителі»."""
+    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
 def question_header(question: ExportQuestion) -> str:
@@ -54,7 +60,7 @@ def question_header(question: ExportQuestion) -> str:
 
 def header_row(questions: Sequence[ExportQuestion]) -> list[str]:
     """Return the header of a role's responses table."""
-    header = [ROW_NUMBER, DATE]
+    header = [ROW_NUMBER, _(DATE)]
     for question in questions:
         header.append(question_header(question))
         if question.type == "multiple":
@@ -75,7 +81,7 @@ def response_cells(
             continue
         chosen = set(answer) if isinstance(answer, list) else set()
         if chosen & question.hidden_options:  # a grade too small to show (docs/exports.md)
-            cells.append(HIDDEN_GROUP)
+            cells.append(_(HIDDEN_GROUP))
             continue
         texts = [o.text for o in question.options if o.key in chosen]
         cells.append(MULTIPLE_SEPARATOR.join(texts) if texts else None)
@@ -94,7 +100,7 @@ def hidden_role_row(structure: ExportStructure, role: str, width: int) -> list[s
     if reason is None:
         return None
     words = too_few_words(reason, structure.min_group_size)
-    note = f"{ROLE_LABELS.get(role, role)} — {structure.respondents.get(role, 0)}: {words}"
+    note = f"{_group(role)} — {structure.respondents.get(role, 0)}: {words}"
     return [note, *[None] * (width - 1)]
 
 
@@ -187,7 +193,7 @@ def write_responses_xlsx(campaign: Campaign, target: IO[bytes], roles: Sequence[
     workbook = Workbook(write_only=True)
     for role in roles or _roles(structure):
         questions = structure.questions.get(role, ())
-        sheet = _TextSheet(workbook, ROLE_LABELS.get(role, role))
+        sheet = _TextSheet(workbook, _group(role))
         header = header_row(questions)
         sheet.append(header)
         if (hidden := hidden_role_row(structure, role, len(header))) is not None:
@@ -208,11 +214,11 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
         questions = analysis.questions_for_role(role)
         if not questions:
             continue
-        sheet = _TextSheet(workbook, ROLE_LABELS[role])
-        sheet.append(["№", "Питання", "Варіант", "Кількість", "Відсоток",
-                      "Відповіли", "Позитивна частка, %"])  # fmt: skip
+        sheet = _TextSheet(workbook, _group(role))
+        sheet.append(["№", _("Питання"), _("Варіант"), _("Кількість"), _("Відсоток"),
+                      _("Відповіли"), _("Позитивна частка, %")])  # fmt: skip
         if role in analysis.hidden_roles:  # a count and the reason, no figures
-            sheet.append([None, "Респонденти", analysis.hidden_note(analysis.hidden_roles[role]),
+            sheet.append([None, _("Респонденти"), analysis.hidden_note(analysis.hidden_roles[role]),
                           analysis.respondents.get(role, 0), None, None, None])  # fmt: skip
         for question in questions:
             if question.hidden and question.type != "text":
@@ -220,7 +226,7 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
                     question.hidden), None, None, question.answered, None])  # fmt: skip
                 continue
             if question.type == "text":
-                sheet.append([question.number, question.text, "(відкриті відповіді)",
+                sheet.append([question.number, question.text, _("(відкриті відповіді)"),
                               question.text_answers_count, None, question.answered,
                               None])  # fmt: skip
                 continue
@@ -228,10 +234,10 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
                 sheet.append([question.number, question.text, option.text, option.count,
                               option.percent, question.answered,
                               question.positive_share])  # fmt: skip
-    gaps = _TextSheet(workbook, "Розбіжності")
-    gaps.append(["Конструкт", "Питання", "Група 1", "Група 2", "Варіант", "n 1", "n 2",
-                 "Група 1, %", "Група 2, %", "Різниця, в. п.", "p", "Тест",
-                 "Ключова розбіжність"])  # fmt: skip
+    gaps = _TextSheet(workbook, _("Розбіжності"))
+    gaps.append([_("Конструкт"), _("Питання"), _("Група 1"), _("Група 2"), _("Варіант"),
+                 "n 1", "n 2", _("Група 1, %"), _("Група 2, %"), _("Різниця, в. п."), "p",
+                 _("Тест"), _("Ключова розбіжність")])  # fmt: skip
     for gap in analysis.gaps:
         text = analysis.question(gap.role_a, gap.question_a).text
         common = [gap.construct, text, gap.role_a, gap.role_b]
@@ -240,21 +246,21 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
                 gaps.append([*common, option_gap.option_text, gap.n_a, gap.n_b,
                              option_gap.percent_a, option_gap.percent_b, option_gap.difference_pp,
                              option_gap.p_value, option_gap.test,
-                             "так" if option_gap.key else "ні"])  # fmt: skip
+                             _("так") if option_gap.key else _("ні")])  # fmt: skip
         else:
             gaps.append([*common, None, gap.n_a, gap.n_b, gap.share_a, gap.share_b,
                          gap.difference_pp, gap.p_value, gap.test,
-                         "так" if gap.key else "ні"])  # fmt: skip
-    scores = _TextSheet(workbook, "Вимоги")
-    scores.append(["Вимога", "Назва", "Оцінка, %", *(ROLE_LABELS[r] for r in ROLES)])
+                         _("так") if gap.key else _("ні")])  # fmt: skip
+    scores = _TextSheet(workbook, _("Вимоги"))
+    scores.append([_("Вимога"), _("Назва"), _("Оцінка, %"), *(_group(r) for r in ROLES)])
     for score in analysis.requirement_scores:
         scores.append([score.code, score.title, score.score,
                        *(score.role_scores.get(role) for role in ROLES)])  # fmt: skip
     scores.append([])
-    scores.append(["Напрям", analysis.campaign.direction_title, analysis.score])
-    for label, level in (("Розрахований рівень", analysis.computed_level),
-                         ("Рівень робочої групи", analysis.override_level),
-                         ("Підсумковий рівень", analysis.final_level)):  # fmt: skip
+    scores.append([_("Напрям"), analysis.campaign.direction_title, analysis.score])
+    for label, level in ((_("Розрахований рівень"), analysis.computed_level),
+                         (_("Рівень робочої групи"), analysis.override_level),
+                         (_("Підсумковий рівень"), analysis.final_level)):  # fmt: skip
         scores.append([label, level.label if level else None])
     workbook.save(target)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from app.errors import NotFound
 from app.imports.engine import (
@@ -26,7 +27,7 @@ from app.vocabulary import ROLES
 COMMANDS: list[click.Command] = []
 
 
-@click.group("responses", help="Відповіді: імпорт відповідей, зібраних деінде (CSV).")
+@click.group("responses", help=_("Відповіді: імпорт відповідей, зібраних деінде (CSV)."))
 def responses_group() -> None:
     """The ``anketa responses`` group."""
 
@@ -37,32 +38,34 @@ def responses_group() -> None:
     "--role",
     required=True,
     type=click.Choice(ROLES),
-    help="Чиї це відповіді.",
+    help=_("Чиї це відповіді."),
 )
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--map",
     "answer_maps",
     multiple=True,
-    metavar="ЗАПИТАННЯ=ВІДПОВІДЬ:ВАРІАНТ",
-    help="Віднести невідому відповідь до варіанта (id або текст запитання, id варіанта).",
+    metavar=_("ЗАПИТАННЯ=ВІДПОВІДЬ:ВАРІАНТ"),
+    help=_("Віднести невідому відповідь до варіанта (id або текст запитання, id варіанта)."),
 )
 @click.option(
     "--column",
     "column_maps",
     multiple=True,
-    metavar="ЗАГОЛОВОК=ID",
-    help="Віднести стовпець до запитання (ЗАГОЛОВОК=- — пропустити стовпець).",
+    metavar=_("ЗАГОЛОВОК=ID"),
+    help=_("Віднести стовпець до запитання (ЗАГОЛОВОК=- — пропустити стовпець)."),
 )
 @click.option(
-    "--skip-unknown", is_flag=True, help="Пропустити відповіді, яких немає серед варіантів."
+    "--skip-unknown", is_flag=True, help=_("Пропустити відповіді, яких немає серед варіантів.")
 )
 @click.option(
     "--user",
     "user_email",
     metavar="EMAIL",
-    help="Від чийого імені імпорт (член робочої групи закладу або адміністратор); без нього "
-    "в журналі імпортів — «з командного рядка».",
+    help=_(
+        "Від чийого імені імпорт (член робочої групи закладу або адміністратор); без нього "
+        "в журналі імпортів — «з командного рядка»."
+    ),
 )
 @with_appcontext
 def import_command(
@@ -81,14 +84,20 @@ def import_command(
     скільки анкет), його видно на сторінці кампанії і в довідці.
     """
     if not file.is_file():
-        raise click.ClickException(f"файл не знайдено: {file}")
+        raise click.ClickException(_("файл не знайдено: %(file)s", file=file))
     try:
         campaign = Campaign.find(campaign_id)
     except NotFound as error:
         raise click.ClickException(str(error)) from None
     link = campaign.link_for(role)
     if link is None:
-        raise click.ClickException(f"у кампанії {campaign_id} немає анкети для ролі «{role}»")
+        raise click.ClickException(
+            _(
+                "у кампанії %(campaign_id)s немає анкети для ролі «%(role)s»",
+                campaign_id=campaign_id,
+                role=role,
+            )
+        )
     origin = ImportOrigin(
         _importing_user_id(user_email, campaign), ImportChannel.CLI.value, file.name
     )
@@ -103,14 +112,20 @@ def import_command(
         for line in error.details:
             click.echo(line)
         if error.unknown_answers:
-            click.echo('Додайте --map "запитання=відповідь:id варіанта" або --skip-unknown.')
+            click.echo(_('Додайте --map "запитання=відповідь:id варіанта" або --skip-unknown.'))
         raise click.ClickException(str(error)) from None
     click.echo(
-        f"Імпортовано відповідей ({role}): {result.imported}; "
-        f"уже були імпортовані раніше: {result.skipped}."
+        _(
+            "Імпортовано відповідей (%(role)s): %(imported)s; уже були імпортовані "
+            "раніше: %(skipped)s.",
+            role=role,
+            imported=result.imported,
+            skipped=result.skipped,
+        )
     )
     counts = campaign.response_counts()
-    click.echo("Усього відповідей: " + ", ".join(f"{r}: {n}" for r, n in counts.items()) + ".")
+    totals = ", ".join(f"{r}: {n}" for r, n in counts.items())
+    click.echo(_("Усього відповідей: %(totals)s.", totals=totals))
 
 
 def _importing_user_id(email: str | None, campaign: Campaign) -> int | None:
@@ -122,11 +137,16 @@ def _importing_user_id(email: str | None, campaign: Campaign) -> int | None:
         return None
     user = User.by_email(email)
     if user is None or not user.active:
-        raise click.ClickException(f"користувача {email} не знайдено або його вимкнено")
+        raise click.ClickException(
+            _("користувача %(email)s не знайдено або його вимкнено", email=email)
+        )
     if not (user.can_edit and user.can_see_school(campaign.school_id)):
         raise click.ClickException(
-            f"{email} не може імпортувати відповіді в цю кампанію (потрібен член робочої групи "
-            "закладу або адміністратор)"
+            _(
+                "%(email)s не може імпортувати відповіді в цю кампанію (потрібен член "
+                "робочої групи закладу або адміністратор)",
+                email=email,
+            )
         )
     return user.id
 

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
+from flask_babel import gettext as _
 from sqlalchemy import Table, insert, select
 
 from app import vocabulary
@@ -104,7 +105,7 @@ _COPY_ANSWERS = (
 )
 SOURCE = "import"
 
-TIMESTAMP_HEADERS = {
+TIMESTAMP_HEADERS = {  # i18n: data
     "позначка часу",
     "часова мітка",
     "отметка времени",
@@ -194,7 +195,7 @@ def _file_facts(source: Path | bytes, salt: str) -> _FileFacts:
             except UnicodeDecodeError:
                 utf8 = False
     if size == 0:
-        raise CsvImportError("Файл порожній.")
+        raise CsvImportError(_("Файл порожній."))
     if utf8:
         encoding = "utf-8-sig"
         sample = head.decode("utf-8-sig", errors="ignore")
@@ -202,14 +203,14 @@ def _file_facts(source: Path | bytes, salt: str) -> _FileFacts:
         sample = head.decode("cp1251", errors="replace")
         if "\ufffd" in sample or not _looks_cyrillic(sample):
             raise CsvImportError(
-                "Не вдалося прочитати файл: підтримуються кодування UTF-8 і Windows-1251."
+                _("Не вдалося прочитати файл: підтримуються кодування UTF-8 і Windows-1251.")
             )
         encoding = "cp1251"
     return _FileFacts(encoding, _delimiter(sample), digest.hexdigest())
 
 
 def _not_csv() -> str:
-    return "Це не файл CSV: завантажте експорт відповідей у форматі .csv."
+    return _("Це не файл CSV: завантажте експорт відповідей у форматі .csv.")
 
 
 def _delimiter(sample: str) -> str:
@@ -226,7 +227,7 @@ def _delimiter(sample: str) -> str:
     best = max(counts, key=lambda key: counts[key])
     if counts[best] == 0 or best == "\t":
         raise CsvImportError(
-            "Не вдалося визначити роздільник стовпців: підтримуються кома і крапка з комою."
+            _("Не вдалося визначити роздільник стовпців: підтримуються кома і крапка з комою.")
         )
     return best
 
@@ -239,15 +240,21 @@ def _rows(source: Path | bytes, facts: _FileFacts) -> Iterator[list[str]]:
         except csv.Error as error:
             if "field larger than field limit" in str(error):
                 raise CsvImportError(
-                    f"У файлі є клітинка, довша за {csv.field_size_limit()} символів."
+                    _(
+                        "У файлі є клітинка, довша за %(field_size_limit)s символів.",
+                        field_size_limit=csv.field_size_limit(),
+                    )
                 ) from None
-            raise CsvImportError(f"Файл CSV пошкоджений: {error}.") from None
+            raise CsvImportError(_("Файл CSV пошкоджений: %(error)s.", error=error)) from None
 
 
 def _too_many_columns() -> CsvImportError:
     return CsvImportError(
-        f"У файлі забагато стовпців: можна не більше {MAX_COLUMNS}. Залиште в ньому лише "
-        "стовпці з відповідями на запитання анкети."
+        _(
+            "У файлі забагато стовпців: можна не більше %(MAX_COLUMNS)s. Залиште в "
+            "ньому лише стовпці з відповідями на запитання анкети.",
+            MAX_COLUMNS=MAX_COLUMNS,
+        )
     )
 
 
@@ -283,7 +290,10 @@ def _scan_header(source: Path | bytes, facts: _FileFacts) -> None:
             offset += len(chunk)
             if offset > MAX_HEADER_CHARS:
                 raise CsvImportError(
-                    f"Рядок заголовків задовгий: понад {MAX_HEADER_CHARS} символів."
+                    _(
+                        "Рядок заголовків задовгий: понад %(MAX_HEADER_CHARS)s символів.",
+                        MAX_HEADER_CHARS=MAX_HEADER_CHARS,
+                    )
                 )
 
 
@@ -295,14 +305,19 @@ def _header(source: Path | bytes, facts: _FileFacts) -> list[str]:
     _scan_header(source, facts)
     header = next(_rows(source, facts), None)
     if not header or not any(cell.strip() for cell in header):
-        raise CsvImportError("У файлі немає рядка заголовків.")
+        raise CsvImportError(_("У файлі немає рядка заголовків."))
     if len(header) > MAX_COLUMNS:
         raise _too_many_columns()
     for index, cell in enumerate(header, start=1):
         if len(cell) > MAX_HEADER_CELL:
             raise CsvImportError(
-                f"Заголовок стовпця {index} задовгий ({len(cell)} символів): можна не більше "
-                f"{MAX_HEADER_CELL}."
+                _(
+                    "Заголовок стовпця %(index)s задовгий (%(n)s символів): можна не "
+                    "більше %(MAX_HEADER_CELL)s.",
+                    index=index,
+                    n=len(cell),
+                    MAX_HEADER_CELL=MAX_HEADER_CELL,
+                )
             )
     return header
 
@@ -517,7 +532,7 @@ def _apply_plan(
         if column.index in plan.columns:
             chosen = plan.columns[column.index]
             if chosen is not None and chosen not in keys:
-                raise CsvImportError(f"Анкета не містить запитання «{chosen}».")
+                raise CsvImportError(_("Анкета не містить запитання «%(chosen)s».", chosen=chosen))
             column = ColumnMatch(column.index, column.header, chosen, "chosen" if chosen else None)
         result.append(column)
     seen: dict[str, str] = {}
@@ -526,8 +541,13 @@ def _apply_plan(
             continue
         if column.question_key in seen:
             raise CsvImportError(
-                f"Запитанню «{column.question_key}» відповідають два стовпці: "
-                f"«{seen[column.question_key]}» і «{column.header}»."
+                _(
+                    "Запитанню «%(question_key)s» відповідають два стовпці: «%(seen)s» і "
+                    "«%(header)s».",
+                    question_key=column.question_key,
+                    seen=seen[column.question_key],
+                    header=column.header,
+                )
             )
         seen[column.question_key] = column.header
     return result
@@ -578,7 +598,12 @@ class _RowChecker:
     def check(self, row: list[str], number: int) -> dict[str, list[str] | str] | None:
         if len(row) != self.width:
             self.problem(
-                f"Рядок {number}: клітинок {len(row)}, а стовпців у заголовку {self.width}."
+                _(
+                    "Рядок %(number)s: клітинок %(n)s, а стовпців у заголовку %(width)s.",
+                    number=number,
+                    n=len(row),
+                    width=self.width,
+                )
             )
             return None
         answers: dict[str, list[str] | str] = {}
@@ -588,16 +613,28 @@ class _RowChecker:
                 continue
             if len(cell) > self.max_text_length + CELL_MARGIN:
                 self.problem(
-                    f"Рядок {number}: клітинка «{key}» задовга ({len(cell)} символів, можна не "
-                    f"більше {self.max_text_length + CELL_MARGIN})."
+                    _(
+                        "Рядок %(number)s: клітинка «%(key)s» задовга (%(n)s символів, можна "
+                        "не більше %(value)s).",
+                        number=number,
+                        key=key,
+                        n=len(cell),
+                        value=self.max_text_length + CELL_MARGIN,
+                    )
                 )
                 continue
             if matcher is None:
                 text = printable(cell.replace("\r\n", "\n").replace("\r", "\n"))
                 if len(text) > self.max_text_length:
                     self.problem(
-                        f"Рядок {number}: відповідь на «{key}» задовга ({len(text)} символів, "
-                        f"можна не більше {self.max_text_length})."
+                        _(
+                            "Рядок %(number)s: відповідь на «%(key)s» задовга (%(n)s символів, "
+                            "можна не більше %(max_text_length)s).",
+                            number=number,
+                            key=key,
+                            n=len(text),
+                            max_text_length=self.max_text_length,
+                        )
                     )
                 answers[key] = text
                 continue
@@ -605,14 +642,25 @@ class _RowChecker:
             for value in unknown:
                 self._unknown(key, value, number)
             if question_type == "single" and len(options) > 1:
-                self.problem(f"Рядок {number}: на «{key}» можна вибрати лише один варіант.")
+                self.problem(
+                    _(
+                        "Рядок %(number)s: на «%(key)s» можна вибрати лише один варіант.",
+                        number=number,
+                        key=key,
+                    )
+                )
             if options:
                 answers[key] = options
         for key, question_number, text in self.required:
             if key not in answers and not self._has_unknown(key, row):
                 self.problem(
-                    f"Рядок {number}: немає відповіді на обов'язкове запитання "
-                    f"{question_number} («{_short(text)}»)."
+                    _(
+                        "Рядок %(number)s: немає відповіді на обов'язкове запитання "
+                        "%(question_number)s («%(short)s»).",
+                        number=number,
+                        question_number=question_number,
+                        short=_short(text),
+                    )
                 )
         return answers
 
@@ -652,8 +700,10 @@ def _passes(
     mapping = analysis.mapping()
     if not mapping:
         raise CsvImportError(
-            "Жоден стовпець не збігся із запитаннями анкети: перевірте, що вибрано правильну "
-            "роль і файл."
+            _(
+                "Жоден стовпець не збігся із запитаннями анкети: перевірте, що вибрано правильну "
+                "роль і файл."
+            )
         )
     checker = _RowChecker(questionnaire, mapping, plan, analysis, max_text_length)
     checker.width = len(header)
@@ -666,7 +716,7 @@ def _passes(
         checker.unknown.values(), key=lambda item: (mapping_order(mapping, item), item.rows[0])
     )
     if analysis.rows == 0:
-        raise CsvImportError("У файлі немає жодного рядка з відповідями.")
+        raise CsvImportError(_("У файлі немає жодного рядка з відповідями."))
     return analysis, checker, facts
 
 
@@ -714,14 +764,19 @@ def import_csv(
     analysis, checker, facts = _passes(source, link, plan, max_text_length)
     if analysis.unknown:
         raise CsvImportError(
-            f"Відповіді, яких немає серед варіантів: {len(analysis.unknown)}; нічого не "
-            "імпортовано.",
+            _(
+                "Відповіді, яких немає серед варіантів: %(n)s; нічого не імпортовано.",
+                n=len(analysis.unknown),
+            ),
             [describe_unknown(item) for item in analysis.unknown],
             unknown_answers=True,
         )
     if analysis.problem_count:
         raise CsvImportError(
-            f"Помилок у файлі: {analysis.problem_count}; нічого не імпортовано.",
+            _(
+                "Помилок у файлі: %(problem_count)s; нічого не імпортовано.",
+                problem_count=analysis.problem_count,
+            ),
             analysis.problems,
         )
     prefix = f"imp:{facts.digest[:40]}:"
@@ -856,8 +911,18 @@ def _insert_batch(
 def describe_unknown(item: UnknownAnswer) -> str:
     """Return one Ukrainian line about an unknown answer: question, value, rows."""
     rows = ", ".join(map(str, item.rows))
-    more = f" і ще {item.count - len(item.rows)}" if item.count > len(item.rows) else ""
-    return f"{item.question_key}: «{item.value}» — рядки {rows}{more}"
+    more = (
+        _(" і ще %(value)s", value=item.count - len(item.rows))
+        if item.count > len(item.rows)
+        else ""
+    )
+    return _(
+        "%(question_key)s: «%(value)s» — рядки %(rows)s%(more)s",
+        question_key=item.question_key,
+        value=item.value,
+        rows=rows,
+        more=more,
+    )
 
 
 def parse_answer_mappings(
@@ -872,15 +937,25 @@ def parse_answer_mappings(
         question_part, sep, rest = value.partition("=")
         answer, sep2, option = rest.rpartition(":")
         if not sep or not sep2 or not answer.strip() or not option.strip():
-            raise CsvImportError(f"--map «{value}»: очікується «запитання=відповідь:id варіанта».")
+            raise CsvImportError(
+                _("--map «%(value)s»: очікується «запитання=відповідь:id варіанта».", value=value)
+            )
         question = by_key.get(question_part.strip()) or by_text.get(normalise_label(question_part))
         if question is None:
-            raise CsvImportError(f"--map «{value}»: такого запитання в анкеті немає.")
+            raise CsvImportError(
+                _("--map «%(value)s»: такого запитання в анкеті немає.", value=value)
+            )
         if option.strip() not in {item.key for item in question.options}:
             known = ", ".join(item.key for item in question.options)
             raise CsvImportError(
-                f"--map «{value}»: у запитання {question.key} немає варіанта «{option.strip()}» "
-                f"(є: {known})."
+                _(
+                    "--map «%(value)s»: у запитання %(key)s немає варіанта «%(option)s» "
+                    "(є: %(known)s).",
+                    value=value,
+                    key=question.key,
+                    option=option.strip(),
+                    known=known,
+                )
             )
         result[(question.key, answer.strip())] = option.strip()
     return result
@@ -897,7 +972,9 @@ def parse_column_mappings(values: Sequence[str], header: Sequence[str]) -> dict[
         head, sep, key = value.rpartition("=")
         index = labels.get(normalise_label(head))
         if not sep or index is None:
-            raise CsvImportError(f"--column «{value}»: такого стовпця у файлі немає.")
+            raise CsvImportError(
+                _("--column «%(value)s»: такого стовпця у файлі немає.", value=value)
+            )
         result[index] = None if key.strip() in ("", "-") else key.strip()
     return result
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import ImportBatch, ImportChannel
-from app.vocabulary import TIMEZONE
+from app.vocabulary import N_, TIMEZONE
 
-COMMAND_LINE = "з командного рядка"
+COMMAND_LINE = N_("з командного рядка")
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import IO
 
 from flask import Flask
+from flask_babel import gettext as _
 
 from app.errors import AnketaError, NotFound
 from app.imports.engine import CsvImportError, ImportPlan, check_header
 from app.models import Campaign, RespondentLink
 from app.private_files import open_private, private_folder, write_private
-from app.surveys.respondent.service import _ as translate
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 KEEP_SECONDS = 24 * 3600
@@ -66,7 +66,7 @@ def save_upload(
     (:class:`CsvImportError`: too many columns, too long a header cell); nothing is kept.
     """
     if campaign.link_for(role) is None:
-        raise AnketaError(translate("У кампанії немає анкети для цієї ролі."))
+        raise AnketaError(_("У кампанії немає анкети для цієї ролі."))
     folder = _folder(folder)
     _clean_old(folder)
     upload_id = secrets.token_urlsafe(16)
@@ -78,13 +78,11 @@ def save_upload(
             if size > MAX_UPLOAD_BYTES:
                 target.close()
                 path.unlink(missing_ok=True)
-                raise AnketaError(
-                    translate("Файл завеликий: найбільший допустимий розмір — 50 МБ.")
-                )
+                raise AnketaError(_("Файл завеликий: найбільший допустимий розмір — 50 МБ."))
             target.write(chunk)
     if size == 0:
         path.unlink(missing_ok=True)
-        raise AnketaError(translate("Файл порожній."))
+        raise AnketaError(_("Файл порожній."))
     try:
         check_header(path)  # a header past the caps is refused now, not on every visit
     except CsvImportError:
@@ -101,15 +99,15 @@ def get_upload(folder: Path, campaign: Campaign, upload_id: str) -> Upload:
     if len(upload_id) != UPLOAD_ID_LENGTH or not all(
         char.isalnum() or char in "-_" for char in upload_id
     ):
-        raise NotFound(translate("Файл не знайдено: завантажте його ще раз."))
+        raise NotFound(_("Файл не знайдено: завантажте його ще раз."))
     folder = _folder(folder)
     meta_path = folder / f"{upload_id}.json"
     path = folder / f"{upload_id}.csv"
     if not meta_path.is_file() or not path.is_file():
-        raise NotFound(translate("Файл не знайдено: завантажте його ще раз."))
+        raise NotFound(_("Файл не знайдено: завантажте його ще раз."))
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta["campaign_id"] != campaign.id:
-        raise NotFound(translate("Файл не знайдено: завантажте його ще раз."))
+        raise NotFound(_("Файл не знайдено: завантажте його ще раз."))
     return Upload(upload_id, path, campaign.id, meta["role"], meta["filename"])
 
 
@@ -123,7 +121,7 @@ def link_of(campaign: Campaign, upload: Upload) -> RespondentLink:
     """Return the campaign's link for the upload's role. Raises :class:`NotFound`."""
     link = campaign.link_for(upload.role)
     if link is None:
-        raise NotFound(translate("У кампанії немає анкети для цієї ролі."))
+        raise NotFound(_("У кампанії немає анкети для цієї ролі."))
     return link
 
 

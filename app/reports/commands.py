@@ -38,7 +38,7 @@ def _campaign(campaign_id: int) -> Campaign:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Файл .docx (типово: dovidka-<школа>-<напрям>-<рік>.docx у поточній теці).",
+    help=_("Файл .docx (типово: dovidka-<школа>-<напрям>-<рік>.docx у поточній теці)."),
 )
 @with_appcontext
 def report_command(campaign_id: int, output: Path | None) -> None:
@@ -77,7 +77,7 @@ def texts_group() -> None:
 
 @texts_group.command("show")
 @click.argument("campaign_id", metavar="CAMPAIGN", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Вивести як JSON замість YAML.")
+@click.option("--json", "as_json", is_flag=True, help=_("Вивести як JSON замість YAML."))
 @with_appcontext
 def texts_show(campaign_id: int, as_json: bool) -> None:
     """Показати тексти кампанії (порожні поля — шаблон для заповнення)."""

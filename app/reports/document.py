@@ -21,6 +21,7 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.shared import Cm
 from docx.text.paragraph import Paragraph
+from flask_babel import gettext as _
 
 from app.analysis.results import CampaignAnalysis, Gap, QuestionResult, Requirement
 from app.reports import charts, styles
@@ -43,7 +44,7 @@ from app.reports.language import (
 )
 from app.reports.texts import Recommendation, ReportTexts
 from app.text_safety import printable
-from app.vocabulary import ROLES, parse_level
+from app.vocabulary import N_, ROLES, parse_level
 
 if TYPE_CHECKING:
     from app.imports.log import ImportEntry
@@ -52,7 +53,7 @@ __all__ = ["ReportError", "ReportStats", "build_report", "charted_questions"]
 
 CHART_WIDTH = Cm(14)
 MAX_GENERATED_ITEMS = 6
-MULTIPLE_NOTE = "можна обрати кілька варіантів"
+MULTIPLE_NOTE = N_("можна обрати кілька варіантів")
 
 
 @dataclass
@@ -89,7 +90,11 @@ def build_report(
         raise
     except Exception as error:  # noqa: BLE001 — one error type for every failure, by contract
         raise ReportError(
-            f"Не вдалося сформувати довідку ({type(error).__name__}: {error})."
+            _(
+                "Не вдалося сформувати довідку (%(name)s: %(error)s).",
+                name=type(error).__name__,
+                error=error,
+            )
         ) from error
 
 
@@ -165,7 +170,9 @@ def _question_text(question: QuestionResult) -> str:
     return " ".join(question.text.split())
 
 
-_SEVERAL_NOTE = re.compile(r"\s*\([^()]*(?:кілька|декілька|можн)[^()]*\)\s*$", re.IGNORECASE)
+_SEVERAL_NOTE = re.compile(  # i18n: data
+    r"\s*\([^()]*(?:кілька|декілька|можн)[^()]*\)\s*$", re.IGNORECASE
+)  # i18n: data
 
 
 def _asked(question: QuestionResult) -> str:
@@ -176,7 +183,7 @@ def _asked(question: QuestionResult) -> str:
 
 # A lead phrase ending with one of these words runs straight into the figures
 # («… найчастіше це «від учителя» — 80,3 %»); any other lead gets a colon.
-_CONTINUING_WORDS = frozenset(
+_CONTINUING_WORDS = frozenset(  # i18n: data
     {
         "завдяки",
         "це",
@@ -206,7 +213,7 @@ _CONTINUING_WORDS = frozenset(
 def _with_lead(lead: str, figures: str, multiple: bool) -> str:
     """Return the finding sentence «<lead>: <figures>.» for a questionnaire's lead phrase."""
     lead = " ".join(lead.split()).rstrip(".;")
-    note = f" ({MULTIPLE_NOTE})" if multiple else ""
+    note = f" ({_(MULTIPLE_NOTE)})" if multiple else ""
     if lead.endswith(":"):
         return f"{lead[:-1]}{note}: {figures}."
     last_word = lead.rsplit(" ", 1)[-1].lower()
@@ -279,7 +286,13 @@ class _Builder:
     def _properties(self) -> None:
         info = self.analysis.campaign
         properties = self.document.core_properties
-        properties.title = printable(f"Довідка: {info.direction_title}, {info.academic_year}")
+        properties.title = printable(
+            _(
+                "Довідка: %(direction_title)s, %(academic_year)s",
+                direction_title=info.direction_title,
+                academic_year=info.academic_year,
+            )
+        )
         properties.subject = printable(info.direction_title)
         properties.author = printable(info.school)
         properties.language = "uk-UA"
@@ -324,10 +337,14 @@ class _Builder:
         info = self.analysis.campaign
         if info.school:
             self._paragraph(info.school, styles.SCHOOL_LINE)
-        self._paragraph("Довідка", "Title")
+        self._paragraph(_("Довідка"), "Title")
         self._paragraph(
-            "Про аналіз роботи з розбудови внутрішньої системи якості освіти за напрямом "
-            f"«{info.direction_title.strip()}» у {info.academic_year} навчальному році.",
+            _(
+                "Про аналіз роботи з розбудови внутрішньої системи якості освіти за "
+                "напрямом «%(direction_title)s» у %(academic_year)s навчальному році.",
+                direction_title=info.direction_title.strip(),
+                academic_year=info.academic_year,
+            ),
             styles.REPORT_SUBTITLE,
         )
 
@@ -335,46 +352,56 @@ class _Builder:
 
     def _period(self) -> str:
         if self.texts.period:
-            return f"У {self.texts.period}"
+            return _("У %(period)s", period=self.texts.period)
         info = self.analysis.campaign
         if info.opens_on and info.closes_on:
-            return (
-                f"У період з {info.opens_on:%d.%m.%Y} по {info.closes_on:%d.%m.%Y} "
-                f"({info.academic_year} навчальний рік)"
+            return _(
+                "У період з %(opens_on)s по %(closes_on)s (%(academic_year)s навчальний рік)",
+                opens_on=format(info.opens_on, "%d.%m.%Y"),
+                closes_on=format(info.closes_on, "%d.%m.%Y"),
+                academic_year=info.academic_year,
             )
         if info.opens_on:
-            return f"З {info.opens_on:%d.%m.%Y}"
-        return f"У {info.academic_year} навчальному році"
+            return _("З %(opens_on)s", opens_on=format(info.opens_on, "%d.%m.%Y"))
+        return _("У %(academic_year)s навчальному році", academic_year=info.academic_year)
 
     def _introduction(self) -> None:
         info = self.analysis.campaign
         self._paragraph(
-            f"{self._period()} в закладі освіти було проведено самооцінювання за напрямом "
-            f"«{info.direction_title.strip()}»."
+            _(
+                "%(period)s в закладі освіти було проведено самооцінювання за напрямом "
+                "«%(direction_title)s».",
+                period=self._period(),
+                direction_title=info.direction_title.strip(),
+            )
         )
-        group = "створено робочу групу"
+        group = _("створено робочу групу")
         if self.texts.order_number or self.texts.order_date:
-            order = "наказ"
+            order = _("наказ")
             if self.texts.order_date:
-                order += f" від {self.texts.order_date}"
+                order += _(" від %(order_date)s", order_date=self.texts.order_date)
             if self.texts.order_number:
                 order += f" № {self.texts.order_number.lstrip('№ ')}"
             group += f" ({order})"
         if self.texts.working_group:
-            group += " у складі: " + "; ".join(self.texts.working_group)
+            group += _(" у складі: %(members)s", members="; ".join(self.texts.working_group))
         answered = [
             counted(self.analysis.respondents.get(role, 0), role_names(role).counted)
             for role in ROLES
             if self.analysis.respondents.get(role, 0) > 0
         ]
         survey = (
-            f"проведено анкетування {join_list(answered)}"
+            _("проведено анкетування %(groups)s", groups=join_list(answered))
             if answered
-            else "підготовлено анкетування вчителів, здобувачів освіти та їхніх батьків"
+            else _("підготовлено анкетування вчителів, здобувачів освіти та їхніх батьків")
         )
         self._paragraph(
-            f"Для цього було {group}, затверджено орієнтовний план роботи робочої групи, "
-            f"призначено відповідального, {survey}."
+            _(
+                "Для цього було %(group)s, затверджено орієнтовний план роботи робочої "
+                "групи, призначено відповідального, %(survey)s.",
+                group=group,
+                survey=survey,
+            )
         )
         if imports := self._imports_sentence():
             self._paragraph(imports)
@@ -383,19 +410,23 @@ class _Builder:
             self._paragraph(self._absent_sentence(role))
         for role in ROLES:
             if role in self.analysis.hidden_roles:
-                self._paragraph(self._hidden_role_sentence(role) + ", тож їхні відповіді в "
-                                "довідці не наведено.")  # fmt: skip
+                self._paragraph(
+                    self._hidden_role_sentence(role)
+                    + _(", тож їхні відповіді в довідці не наведено.")
+                )
         if self.texts.introduction:
             self._paragraphs(self.texts.introduction)
         else:
             self._paragraph(
-                "Робоча група підготувала перелік запитань для анкетування, провела анкетування "
-                "та узагальнила його результати з пропозиціями щодо вдосконалення освітньої "
-                "діяльності. Отримані дані дозволили порівняти погляди учасників освітнього "
-                "процесу та визначити ключові напрямки вдосконалення роботи педагогічного "
-                "колективу."
+                _(
+                    "Робоча група підготувала перелік запитань для анкетування, провела "
+                    "анкетування та узагальнила його результати з пропозиціями щодо "
+                    "вдосконалення освітньої діяльності. Отримані дані дозволили порівняти "
+                    "погляди учасників освітнього процесу та визначити ключові напрямки "
+                    "вдосконалення роботи педагогічного колективу."
+                )
             )
-        self._paragraph("Загалом, анкетування показало, що")
+        self._paragraph(_("Загалом, анкетування показало, що"))
 
     def _imports_sentence(self) -> str:
         """«З них 4 анкети учнів внесено імпортом із файлу (03.12.2026, member@school.ua).», or
@@ -406,14 +437,22 @@ class _Builder:
         ]
         notes = [f"({entry.day}, {entry.who})" for entry in self.imports]
         if len(parts) == 1:
-            return f"З них {parts[0]} внесено імпортом із файлу {notes[0]}."
+            return _(
+                "З них %(parts)s внесено імпортом із файлу %(notes)s.",
+                parts=parts[0],
+                notes=notes[0],
+            )
         if parts:
             listed = [f"{part} {note}" for part, note in zip(parts, notes, strict=True)]
-            return f"З них внесено імпортом із файлів: {join_list(listed)}."
+            return _("З них внесено імпортом із файлів: %(files)s.", files=join_list(listed))
         return ""
 
     def _absent_sentence(self, role: str) -> str:
-        return f"{role_names(role).plural} участі в анкетуванні не брали ({count_phrase(0)})."
+        return _(
+            "%(plural)s участі в анкетуванні не брали (%(count_phrase)s).",
+            plural=role_names(role).plural,
+            count_phrase=count_phrase(0),
+        )
 
     def _hidden_role_sentence(self, role: str) -> str:
         """«Вчителі — 3: замало відповідей для аналізу (менше 5)» (no full stop)."""
@@ -427,7 +466,15 @@ class _Builder:
         for requirement in self.analysis.requirements:
             number += 1
             title = requirement.title.strip().rstrip(".")
-            self._paragraph(f"{number}. {title} (вимога {requirement.code}).", "Heading 1")
+            self._paragraph(
+                _(
+                    "%(number)s. %(title)s (вимога %(code)s).",
+                    number=number,
+                    title=title,
+                    code=requirement.code,
+                ),
+                "Heading 1",
+            )
             if note := self.texts.requirement_notes.get(requirement.code):
                 self._paragraphs(note)
             for topic in requirement.topics:
@@ -438,17 +485,19 @@ class _Builder:
                 self._questions(questions)
                 self._gaps(self.analysis.gaps_for_topic(topic.id))
                 if not questions and not self.texts.topic_notes.get(topic.id):
-                    self._paragraph("За цією темою питань в анкетах немає.")
+                    self._paragraph(_("За цією темою питань в анкетах немає."))
             others = _untopical(self.analysis, requirement)
             if others:
-                self._paragraph("Інші питання:", styles.TOPIC_HEADING)
+                self._paragraph(_("Інші питання:"), styles.TOPIC_HEADING)
                 self._questions(others)
                 self._gaps(self._gaps_of(others))
             self._requirement_score(requirement)
         unplaced = _unplaced(self.analysis)
         if unplaced:
             number += 1
-            self._paragraph(f"{number}. Інші результати анкетування.", "Heading 1")
+            self._paragraph(
+                _("%(number)s. Інші результати анкетування.", number=number), "Heading 1"
+            )
             self._questions(unplaced)
             self._gaps(self._gaps_of(unplaced))
 
@@ -467,8 +516,12 @@ class _Builder:
         ]
         detail = f" ({', '.join(parts)})" if parts else ""
         self._paragraph(
-            f"Середня частка позитивних відповідей за вимогою {requirement.code} — "
-            f"{format_percent(score.score)}{detail}."
+            _(
+                "Середня частка позитивних відповідей за вимогою %(code)s — %(percent)s%(detail)s.",
+                code=requirement.code,
+                percent=format_percent(score.score),
+                detail=detail,
+            )
         )
 
     def _questions(self, questions: Sequence[QuestionResult]) -> None:
@@ -506,18 +559,25 @@ class _Builder:
         pp = change.positive_share_change_pp
         year = dynamics.previous_campaign.academic_year
         if round(pp, 1) == 0:
-            return f"Порівняно з {year} навчальним роком частка позитивних відповідей не змінилася."
-        trend = "зросла" if pp > 0 else "знизилася"
-        return (
-            f"Порівняно з {year} навчальним роком частка позитивних відповідей {trend} на "
-            f"{format_pp(pp)} (з {format_percent(change.previous_positive_share or 0)} до "
-            f"{format_percent(change.positive_share or 0)})."
+            return _(
+                "Порівняно з %(year)s навчальним роком частка позитивних відповідей не змінилася.",
+                year=year,
+            )
+        trend = _("зросла") if pp > 0 else _("знизилася")
+        return _(
+            "Порівняно з %(year)s навчальним роком частка позитивних відповідей "
+            "%(trend)s на %(pp)s (з %(percent)s до %(percent2)s).",
+            year=year,
+            trend=trend,
+            pp=format_pp(pp),
+            percent=format_percent(change.previous_positive_share or 0),
+            percent2=format_percent(change.positive_share or 0),
         )
 
     def _caption(self, question: QuestionResult) -> str:
         text = _question_text(question)
-        if question.type == "multiple" and "кілька" not in text.lower():
-            text += f" ({MULTIPLE_NOTE})"
+        if question.type == "multiple" and "кілька" not in text.lower():  # i18n: data
+            text += f" ({_(MULTIPLE_NOTE)})"
         # The seed's captions end as the form shows them: «…:» and «…(можна обрати…)» stay.
         caption = f"{question.number}. {text if text.endswith((':', ')')) else _sentence(text)}"
         if question.instruction:
@@ -537,15 +597,24 @@ class _Builder:
         names = role_names(question.role)
         phrases: dict[str, Any] = dict(question.report_phrases or {})
         if question.answered == 0:
-            return f"На питання {_asked(question)} {names.genitive} відповідей не надано."
+            return _(
+                "На питання %(asked)s %(genitive)s відповідей не надано.",
+                asked=_asked(question),
+                genitive=names.genitive,
+            )
         if question.hidden and question.type != "text":
             note = self.analysis.hidden_note(question.hidden)
-            return (
-                f"На питання {_asked(question)} надано {count_phrase(question.answered)} — {note}."
+            return _(
+                "На питання %(asked)s надано %(count_phrase)s — %(note)s.",
+                asked=_asked(question),
+                count_phrase=count_phrase(question.answered),
+                note=note,
             )
         if question.type == "text" or not question.options:
-            return (
-                f"На відкрите питання {_asked(question)} надано {count_phrase(question.answered)}."
+            return _(
+                "На відкрите питання %(asked)s надано %(count_phrase)s.",
+                asked=_asked(question),
+                count_phrase=count_phrase(question.answered),
             )
         shown = [o for o in question.options if o.percent]
         if question.type == "multiple":
@@ -581,14 +650,20 @@ class _Builder:
             return _with_lead(lead, figures, question.type == "multiple")
         asked = _asked(question)
         if question.type == "multiple":
-            return (
-                f"На питання {asked} ({MULTIPLE_NOTE}) опитані {names.plural.lower()} обрали: "
-                f"{figures}."
+            return _(
+                "На питання %(asked)s (%(note)s) опитані %(plural)s обрали: %(figures)s.",
+                asked=asked,
+                note=_(MULTIPLE_NOTE),
+                plural=names.plural.lower(),
+                figures=figures,
             )
         first, *rest = shown
-        sentence = (
-            f"На питання {asked} {format_percent(first.percent or 0)} {names.surveyed_genitive} "
-            f"відповіли {_option_label(first.text)}"
+        sentence = _(
+            "На питання %(asked)s %(percent)s %(surveyed_genitive)s відповіли %(option_label)s",
+            asked=asked,
+            percent=format_percent(first.percent or 0),
+            surveyed_genitive=names.surveyed_genitive,
+            option_label=_option_label(first.text),
         )
         if rest:
             sentence += ", " + ", ".join(
@@ -620,8 +695,8 @@ class _Builder:
             text = " ".join([sentences[0], *map(_capitalise, sentences[1:])])
             if lower:
                 others = join_list([role_names(role).instrumental for role in lower])
-                text += f" Це питання варто обговорити з {others}."
-            self._lead_paragraph("Ключова розбіжність:", text)
+                text += _(" Це питання варто обговорити з %(others)s.", others=others)
+            self._lead_paragraph(_("Ключова розбіжність:"), text)
 
     def _gap_sentences(self, gap: Gap) -> list[str]:
         """Return «позитивно оцінюють A % вчителів і B % учнів; різниця …» sentences."""
@@ -632,25 +707,37 @@ class _Builder:
                 if not option.key or option.percent_a is None or option.percent_b is None:
                     continue
                 sentences.append(
-                    f"варіант {_option_label(option.option_text)} обрали "
-                    f"{format_percent(option.percent_a)} {a.genitive} і "
-                    f"{format_percent(option.percent_b)} {b.genitive}; різниця "
-                    f"{format_pp(option.difference_pp or 0)}, статистично значуща"
-                    f"{self._p(option.p_value)}."
+                    _(
+                        "варіант %(option_label)s обрали %(percent)s %(genitive)s і "
+                        "%(percent2)s %(genitive2)s; різниця %(pp)s, статистично значуща%(p)s.",
+                        option_label=_option_label(option.option_text),
+                        percent=format_percent(option.percent_a),
+                        genitive=a.genitive,
+                        percent2=format_percent(option.percent_b),
+                        genitive2=b.genitive,
+                        pp=format_pp(option.difference_pp or 0),
+                        p=self._p(option.p_value),
+                    )
                 )
             return sentences
         if gap.share_a is None or gap.share_b is None:
             return []
         effect = (
-            f", V Крамера {format_number(gap.effect_size, 2)}"
+            _(", V Крамера %(number)s", number=format_number(gap.effect_size, 2))
             if gap.effect_size is not None
             else ""
         )
         return [
-            f"позитивно оцінюють {format_percent(gap.share_a)} {a.genitive} і "
-            f"{format_percent(gap.share_b)} {b.genitive}; різниця "
-            f"{format_pp(gap.difference_pp or 0)}, статистично значуща"
-            f"{self._p(gap.p_value, effect)}."
+            _(
+                "позитивно оцінюють %(percent)s %(genitive)s і %(percent2)s "
+                "%(genitive2)s; різниця %(pp)s, статистично значуща%(p)s.",
+                percent=format_percent(gap.share_a),
+                genitive=a.genitive,
+                percent2=format_percent(gap.share_b),
+                genitive2=b.genitive,
+                pp=format_pp(gap.difference_pp or 0),
+                p=self._p(gap.p_value, effect),
+            )
         ]
 
     @staticmethod
@@ -692,24 +779,40 @@ class _Builder:
             topic = _asked(question) if question else ""
             a, b = role_names(gap.role_a), role_names(gap.role_b)
             items.append(
-                f"Розрив у сприйнятті між {a.instrumental} та {b.instrumental}"
-                + (f" щодо питання {topic}" if topic else "")
-                + f": {format_percent(gap.share_a)} проти {format_percent(gap.share_b)} "
-                f"позитивних відповідей (різниця {format_pp(gap.difference_pp or 0)})"
+                _(
+                    "Розрив у сприйнятті між %(instrumental)s та %(instrumental2)s",
+                    instrumental=a.instrumental,
+                    instrumental2=b.instrumental,
+                )
+                + (_(" щодо питання %(topic)s", topic=topic) if topic else "")
+                + _(
+                    ": %(percent)s проти %(percent2)s позитивних відповідей (різниця %(pp)s)",
+                    percent=format_percent(gap.share_a),
+                    percent2=format_percent(gap.share_b),
+                    pp=format_pp(gap.difference_pp or 0),
+                )
             )
         for question in self._weak_questions():
             items.append(
-                f"Низька частка позитивних відповідей {role_names(question.role).genitive} на "
-                f"питання {_asked(question)}: "
-                f"{format_percent(question.positive_share or 0)}"
+                _(
+                    "Низька частка позитивних відповідей %(genitive)s на питання "
+                    "%(asked)s: %(percent)s",
+                    genitive=role_names(question.role).genitive,
+                    asked=_asked(question),
+                    percent=format_percent(question.positive_share or 0),
+                )
             )
         for question in self._unknown_questions():
             unknown = next((o for o in question.options if o.value is None and o.count), None)
-            label = f"«{lower_first(unknown.text)}»" if unknown else "«не знаю»"
+            label = f"«{lower_first(unknown.text)}»" if unknown else _("«не знаю»")
             items.append(
-                f"{format_percent(question.unknown_share or 0)} "
-                f"{role_names(question.role).surveyed_genitive} відповіли {label} на питання "
-                f"{_asked(question)}"
+                _(
+                    "%(percent)s %(surveyed_genitive)s відповіли %(label)s на питання %(asked)s",
+                    percent=format_percent(question.unknown_share or 0),
+                    surveyed_genitive=role_names(question.role).surveyed_genitive,
+                    label=label,
+                    asked=_asked(question),
+                )
             )
         return items[:MAX_GENERATED_ITEMS]
 
@@ -720,14 +823,17 @@ class _Builder:
             return None
 
     def _shortcomings(self) -> None:
-        self._paragraph("Недоліки, виявлені на основі аналізу анкет:", "Heading 1")
+        self._paragraph(_("Недоліки, виявлені на основі аналізу анкет:"), "Heading 1")
         items = list(self.texts.shortcomings) or self._generated_shortcomings()
         if not items:
             sufficient = format_percent(self.analysis.thresholds.level_sufficient, 0)
             self._paragraph(
-                "Суттєвих недоліків за результатами анкетування не виявлено: частка позитивних "
-                f"відповідей за всіма показниками не нижча за {sufficient}, ключових розбіжностей "
-                "немає."
+                _(
+                    "Суттєвих недоліків за результатами анкетування не виявлено: частка "
+                    "позитивних відповідей за всіма показниками не нижча за "
+                    "%(sufficient)s, ключових розбіжностей немає.",
+                    sufficient=sufficient,
+                )
             )
             return
         self._list(items, styles.BULLET)
@@ -737,33 +843,56 @@ class _Builder:
         direction = analysis.campaign.direction_title.strip()
         if analysis.score is not None:
             self._paragraph(
-                "Середня частка позитивних відповідей за напрямом — "
-                f"{format_percent(analysis.score)}."
+                _(
+                    "Середня частка позитивних відповідей за напрямом — %(percent)s.",
+                    percent=format_percent(analysis.score),
+                )
             )
         if analysis.dynamics is not None and analysis.dynamics.score_change_pp is not None:
             change = analysis.dynamics.score_change_pp
             previous = analysis.dynamics.previous_campaign.academic_year
-            trend = "зросла" if change > 0 else "знизилася" if change < 0 else "не змінилася"
-            amount = f" на {format_pp(change)}" if change else ""
-            self._paragraph(f"Порівняно з {previous} навчальним роком вона {trend}{amount}.")
+            trend = (
+                _("зросла") if change > 0 else _("знизилася") if change < 0 else _("не змінилася")
+            )
+            amount = _(" на %(pp)s", pp=format_pp(change)) if change else ""
+            self._paragraph(
+                _(
+                    "Порівняно з %(previous)s навчальним роком вона %(trend)s%(amount)s.",
+                    previous=previous,
+                    trend=trend,
+                    amount=amount,
+                )
+            )
         override = parse_level(self.texts.level_override)
         level = override or (analysis.final_level.code if analysis.final_level else None)
         if level is None:
             self._paragraph(
-                f"Отже, за напрямом «{direction}» рівень не визначено: для цього недостатньо "
-                "відповідей анкетування."
+                _(
+                    "Отже, за напрямом «%(direction)s» рівень не визначено: для цього "
+                    "недостатньо відповідей анкетування.",
+                    direction=direction,
+                )
             )
             return
-        self._paragraph(f"Отже, за напрямом «{direction}» визначено {level_phrase(level)}.")
+        self._paragraph(
+            _(
+                "Отже, за напрямом «%(direction)s» визначено %(level_phrase)s.",
+                direction=direction,
+                level_phrase=level_phrase(level),
+            )
+        )
         justification = self.texts.level_justification or (analysis.override_justification or "")
         computed = analysis.computed_level.code if analysis.computed_level else None
         if computed and computed != level:
             self._paragraph(
-                f"Розрахунковий рівень за результатами анкетування — {level_phrase(computed)}; "
-                "робоча група визначила рівень з урахуванням інших джерел інформації."
+                _(
+                    "Розрахунковий рівень за результатами анкетування — %(level_phrase)s; "
+                    "робоча група визначила рівень з урахуванням інших джерел інформації.",
+                    level_phrase=level_phrase(computed),
+                )
             )
         if justification.strip():
-            self._lead_paragraph("Обґрунтування:", _sentence(justification))
+            self._lead_paragraph(_("Обґрунтування:"), _sentence(justification))
 
     def _generated_improvements(self) -> list[str]:
         items: list[str] = []
@@ -775,34 +904,42 @@ class _Builder:
                 continue
             seen_topics.add(topic)
             subject = (
-                f"за темою «{titles[topic].strip().rstrip('.:')}»"
+                _("за темою «%(titles)s»", titles=titles[topic].strip().rstrip(".:"))
                 if topic in titles
-                else f"щодо питання {_asked(question)}"
+                else _("щодо питання %(asked)s", asked=_asked(question))
             )
             items.append(
-                f"посилити роботу {subject}: частка позитивних відповідей "
-                f"{role_names(question.role).genitive} — "
-                f"{format_percent(question.positive_share or 0)}"
+                _(
+                    "посилити роботу %(subject)s: частка позитивних відповідей "
+                    "%(genitive)s — %(percent)s",
+                    subject=subject,
+                    genitive=role_names(question.role).genitive,
+                    percent=format_percent(question.positive_share or 0),
+                )
             )
         for gap in self.analysis.key_gaps():
             a, b = role_names(gap.role_a), role_names(gap.role_b)
-            item = (
-                f"обговорити результати анкетування з {a.instrumental} та {b.instrumental}, "
-                "щоб зменшити розбіжність у сприйнятті"
+            item = _(
+                "обговорити результати анкетування з %(instrumental)s та "
+                "%(instrumental2)s, щоб зменшити розбіжність у сприйнятті",
+                instrumental=a.instrumental,
+                instrumental2=b.instrumental,
             )
             if item not in items:
                 items.append(item)
         items = items[:MAX_GENERATED_ITEMS]
         if not items:
             items = [
-                "підтримувати досягнутий рівень: інформувати учнів і батьків про критерії "
-                "оцінювання, використовувати формувальне оцінювання",
-                "повторити анкетування в наступному навчальному році, щоб відстежити динаміку",
+                _(
+                    "підтримувати досягнутий рівень: інформувати учнів і батьків про критерії "
+                    "оцінювання, використовувати формувальне оцінювання"
+                ),
+                _("повторити анкетування в наступному навчальному році, щоб відстежити динаміку"),
             ]
         return items
 
     def _improvements(self) -> None:
-        self._paragraph("Шляхи вдосконалення:", "Heading 1")
+        self._paragraph(_("Шляхи вдосконалення:"), "Heading 1")
         items = list(self.texts.improvements) or self._generated_improvements()
         self._list([lower_first(item) for item in items], styles.DASH, enumeration=True)
 
@@ -817,32 +954,42 @@ class _Builder:
             a, b = role_names(gap.role_a), role_names(gap.role_b)
             result.append(
                 Recommendation(
-                    f"Подолати розрив у сприйнятті між {a.instrumental} та {b.instrumental} щодо "
-                    f"питання {_asked(question)}: обговорити результати "
-                    "на засіданні педагогічної ради, узгодити спільні дії та повторити "
-                    "анкетування наприкінці навчального року"
+                    _(
+                        "Подолати розрив у сприйнятті між %(instrumental)s та "
+                        "%(instrumental2)s щодо питання %(asked)s: обговорити результати на "
+                        "засіданні педагогічної ради, узгодити спільні дії та повторити "
+                        "анкетування наприкінці навчального року",
+                        instrumental=a.instrumental,
+                        instrumental2=b.instrumental,
+                        asked=_asked(question),
+                    )
                 )
             )
         for question in self._weak_questions()[:3]:
             result.append(
                 Recommendation(
-                    "Розробити заходи щодо покращення показника "
-                    f"{_asked(question)} "
-                    f"(частка позитивних відповідей {role_names(question.role).genitive} — "
-                    f"{format_percent(question.positive_share or 0)})"
+                    _(
+                        "Розробити заходи щодо покращення показника %(asked)s (частка "
+                        "позитивних відповідей %(genitive)s — %(percent)s)",
+                        asked=_asked(question),
+                        genitive=role_names(question.role).genitive,
+                        percent=format_percent(question.positive_share or 0),
+                    )
                 )
             )
         if not result:
             result.append(
                 Recommendation(
-                    "Підтримувати досягнутий рівень і повторити анкетування в наступному "
-                    "навчальному році для відстеження динаміки"
+                    _(
+                        "Підтримувати досягнутий рівень і повторити анкетування в наступному "
+                        "навчальному році для відстеження динаміки"
+                    )
                 )
             )
         return result[:MAX_GENERATED_ITEMS]
 
     def _recommendations(self) -> None:
-        self._paragraph("Рекомендації щодо усунення недоліків:", "Heading 1")
+        self._paragraph(_("Рекомендації щодо усунення недоліків:"), "Heading 1")
         items = list(self.texts.recommendations) or self._generated_recommendations()
         num_id = styles.new_num(self.document, styles.DECIMAL_ABSTRACT)
         for item in items:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from babel import Locale
 from babel.numbers import format_decimal
+from flask_babel import gettext as _
 
 from app.analysis.rules import round_half_up
-from app.vocabulary import ROLE_LABELS, parse_level
+from app.vocabulary import N_, ROLE_LABELS, parse_level
 
 LOCALE = Locale("uk")
 NBSP = "\u00a0"
@@ -37,18 +38,20 @@ class Noun:
         return getattr(self, LOCALE.plural_form(n))
 
 
+# The case and plural forms below are Ukrainian grammar, kept as data until the plural forms of
+# the catalogs replace them (ngettext).
 # «31 відповідь», «22 відповіді», «80 відповідей»; «other» is for fractions (1,5 відповіді).
-ANSWERS = Noun("відповідь", "відповіді", "відповідей", "відповіді")
+ANSWERS = Noun("відповідь", "відповіді", "відповідей", "відповіді")  # i18n: data
 # Genitive after a verbal noun: «анкетування 31 вчителя / 25 вчителів».
-TEACHERS_GENITIVE = Noun("вчителя", "вчителів", "вчителів", "вчителя")
-STUDENTS_GENITIVE = Noun(
+TEACHERS_GENITIVE = Noun("вчителя", "вчителів", "вчителів", "вчителя")  # i18n: data
+STUDENTS_GENITIVE = Noun(  # i18n: data
     "здобувача освіти", "здобувачів освіти", "здобувачів освіти", "здобувача освіти"
 )
 # «батьки» has no singular: «анкетування 1 з батьків», never «1 батьків».
-PARENTS_GENITIVE = Noun("з батьків", "батьків", "батьків", "батьків")
-PERCENTAGE_POINTS = "в.\u00a0п."
+PARENTS_GENITIVE = Noun("з батьків", "батьків", "батьків", "батьків")  # i18n: data
+PERCENTAGE_POINTS = N_("в.\u00a0п.")
 # Accusative after an impersonal passive: «внесено 1 анкету / 4 анкети / 5 анкет».
-QUESTIONNAIRES_ACCUSATIVE = Noun("анкету", "анкети", "анкет", "анкети")
+QUESTIONNAIRES_ACCUSATIVE = Noun("анкету", "анкети", "анкет", "анкети")  # i18n: data
 
 
 @dataclass(frozen=True)
@@ -66,36 +69,36 @@ class RoleNames:
 ROLE_NAMES: dict[str, RoleNames] = {
     "teachers": RoleNames(
         plural=ROLE_LABELS["teachers"],
-        genitive="вчителів",
-        surveyed_genitive="опитаних вчителів",
-        instrumental="вчителями",
+        genitive=N_("вчителів"),
+        surveyed_genitive=N_("опитаних вчителів"),
+        instrumental=N_("вчителями"),
         counted=TEACHERS_GENITIVE,
-        questionnaire="анкети для вчителів",
+        questionnaire=N_("анкети для вчителів"),
     ),
     "students": RoleNames(
         plural=ROLE_LABELS["students"],
-        genitive="учнів",
-        surveyed_genitive="опитаних учнів",
-        instrumental="учнями",
+        genitive=N_("учнів"),
+        surveyed_genitive=N_("опитаних учнів"),
+        instrumental=N_("учнями"),
         counted=STUDENTS_GENITIVE,
-        questionnaire="анкети для учнів",
+        questionnaire=N_("анкети для учнів"),
     ),
     "parents": RoleNames(
         plural=ROLE_LABELS["parents"],
-        genitive="батьків",
-        surveyed_genitive="опитаних батьків",
-        instrumental="батьками",
+        genitive=N_("батьків"),
+        surveyed_genitive=N_("опитаних батьків"),
+        instrumental=N_("батьками"),
         counted=PARENTS_GENITIVE,
-        questionnaire="анкети для батьків",
+        questionnaire=N_("анкети для батьків"),
     ),
 }
 
 # Adjective forms of a level, as in «визначено достатній рівень».
 LEVEL_PHRASES: dict[str, str] = {
-    "high": "високий рівень",
-    "sufficient": "достатній рівень",
-    "needs_improvement": "рівень, що вимагає покращення",
-    "low": "низький рівень",
+    "high": N_("високий рівень"),
+    "sufficient": N_("достатній рівень"),
+    "needs_improvement": N_("рівень, що вимагає покращення"),
+    "low": N_("низький рівень"),
 }
 
 
@@ -118,7 +121,7 @@ def format_percent(value: float, places: int = 1) -> str:
 
 def format_pp(value: float) -> str:
     """Return a difference in percentage points: 40.8 → «40,8 в. п.» (absolute value)."""
-    return f"{format_number(abs(value))}{NBSP}{PERCENTAGE_POINTS}"
+    return f"{format_number(abs(value))}{NBSP}{_(PERCENTAGE_POINTS)}"
 
 
 def format_p_value(p: float) -> str:
@@ -166,7 +169,7 @@ def level_phrase(level: str) -> str:
     key = parse_level(level)
     if key is None:
         raise KeyError(level)
-    return LEVEL_PHRASES[key]
+    return _(LEVEL_PHRASES[key])
 
 
 def join_list(items: list[str]) -> str:
@@ -174,4 +177,4 @@ def join_list(items: list[str]) -> str:
     items = [item for item in items if item]
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " та " + items[-1]
+    return ", ".join(items[:-1]) + _(" та ") + items[-1]

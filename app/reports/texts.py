@@ -33,6 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.models import Campaign
 from app.reports.errors import ReportError
@@ -84,20 +86,26 @@ class ReportTexts:
         if data is None:
             return cls()
         if not isinstance(data, Mapping):
-            raise ReportError("Тексти довідки мають бути словником (ключ: значення).")
+            raise ReportError(_("Тексти довідки мають бути словником (ключ: значення)."))
         known = {f.name for f in fields(cls)}
         unknown = sorted(str(key) for key in data if key not in known)
         if unknown:
             raise ReportError(
-                f"Невідоме поле текстів довідки: {', '.join(unknown)}. "
-                f"Допустимі поля: {', '.join(sorted(known))}."
+                _(
+                    "Невідоме поле текстів довідки: %(unknown)s. Допустимі поля: %(known)s.",
+                    unknown=", ".join(unknown),
+                    known=", ".join(sorted(known)),
+                )
             )
         level = _text(data, "level_override")
         level_code = parse_level(level) if level else None
         if level and level_code is None:
             raise ReportError(
-                f"Невідомий рівень «{level}»: допустимі значення — "
-                f"{', '.join(LEVEL_LABELS.values())}."
+                _(
+                    "Невідомий рівень «%(level)s»: допустимі значення — %(allowed)s.",
+                    level=level,
+                    allowed=", ".join(_(label) for label in LEVEL_LABELS.values()),
+                )
             )
         return cls(
             period=_text(data, "period"),
@@ -141,7 +149,7 @@ def _text(data: Mapping[str, Any], name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ReportError(f"Поле «{name}» має бути текстом.")
+        raise ReportError(_("Поле «%(name)s» має бути текстом.", name=name))
     return str(value).strip()
 
 
@@ -159,10 +167,10 @@ def _lines(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
         items = []
         for item in value:
             if not isinstance(item, str | int | float) or isinstance(item, bool):
-                raise ReportError(f"Поле «{name}» має бути списком рядків.")
+                raise ReportError(_("Поле «%(name)s» має бути списком рядків.", name=name))
             items.append(str(item))
     else:
-        raise ReportError(f"Поле «{name}» має бути списком рядків або текстом.")
+        raise ReportError(_("Поле «%(name)s» має бути списком рядків або текстом.", name=name))
     return tuple(cleaned for item in items if (cleaned := _clean_item(item)))
 
 
@@ -171,13 +179,15 @@ def _notes(data: Mapping[str, Any], name: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ReportError(f"Поле «{name}» має бути словником «ідентифікатор: текст».")
+        raise ReportError(
+            _("Поле «%(name)s» має бути словником «ідентифікатор: текст».", name=name)
+        )
     notes: dict[str, str] = {}
     for key, text in value.items():
         if text is None:
             continue
         if not isinstance(text, str | int | float) or isinstance(text, bool):
-            raise ReportError(f"Поле «{name}.{key}» має бути текстом.")
+            raise ReportError(_("Поле «%(name)s.%(key)s» має бути текстом.", name=name, key=key))
         if str(text).strip():
             notes[str(key)] = str(text).strip()
     return notes
@@ -190,7 +200,7 @@ def _recommendations(data: Mapping[str, Any]) -> tuple[Recommendation, ...]:
     if isinstance(value, str):
         return tuple(Recommendation(item) for item in _lines(data, "recommendations"))
     if not isinstance(value, list | tuple):
-        raise ReportError("Поле «recommendations» має бути списком.")
+        raise ReportError(_("Поле «recommendations» має бути списком."))
     result: list[Recommendation] = []
     for item in value:
         if isinstance(item, Mapping):
@@ -203,7 +213,7 @@ def _recommendations(data: Mapping[str, Any]) -> tuple[Recommendation, ...]:
             if cleaned := _clean_item(item):
                 result.append(Recommendation(cleaned))
         else:
-            raise ReportError("Кожна рекомендація має бути текстом або {title, items}.")
+            raise ReportError(_("Кожна рекомендація має бути текстом або {title, items}."))
     return tuple(result)
 
 
@@ -226,8 +236,12 @@ def _refuse_control_characters(value: Any, name: str) -> None:
     if isinstance(value, str):
         if (char := control_character(value)) is not None:
             raise ReportError(
-                f"Поле «{name}» містить недопустимий керівний символ {code_point(char)}: "
-                "видаліть його."
+                _(
+                    "Поле «%(name)s» містить недопустимий керівний символ %(code_point)s: "
+                    "видаліть його.",
+                    name=name,
+                    code_point=code_point(char),
+                )
             )
     elif isinstance(value, Mapping):
         for key, item in value.items():

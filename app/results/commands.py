@@ -33,15 +33,23 @@ def _summary(analysis: CampaignAnalysis) -> list[str]:
     info = analysis.campaign
     lines = [
         f"{info.title} ({info.school}, {info.academic_year})",
-        "Респонденти: " + ", ".join(f"{_role(r)} {n}" for r, n in analysis.respondents.items()),
+        _(
+            "Респонденти: %(counts)s",
+            counts=", ".join(f"{_role(r)} {n}" for r, n in analysis.respondents.items()),
+        ),
     ]
     for score in analysis.requirement_scores:
         lines.append(_("Вимога %(code)s: %(score)s %%", code=score.code, score=number(score.score)))
     for gap in analysis.key_gaps():
-        difference = number(gap.difference_pp) if gap.kind == "ordinal" else "за варіантами"
+        difference = number(gap.difference_pp) if gap.kind == "ordinal" else _("за варіантами")
         lines.append(
-            f"Ключова розбіжність «{gap.construct}»: {_role(gap.role_a)} — "
-            f"{_role(gap.role_b)}, {difference} в.п."
+            _(
+                "Ключова розбіжність «%(construct)s»: %(role_a)s — %(role_b)s, %(difference)s в.п.",
+                construct=gap.construct,
+                role_a=_role(gap.role_a),
+                role_b=_role(gap.role_b),
+                difference=difference,
+            )
         )
     computed = analysis.computed_level.label if analysis.computed_level else "—"
     final = analysis.final_level.label if analysis.final_level else "—"
@@ -54,7 +62,7 @@ def _summary(analysis: CampaignAnalysis) -> list[str]:
 
 @click.command("analyze")
 @click.argument("campaign_id", metavar="CAMPAIGN", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Повний аналіз у форматі JSON.")
+@click.option("--json", "as_json", is_flag=True, help=_("Повний аналіз у форматі JSON."))
 @with_appcontext
 def analyze_command(campaign_id: int, as_json: bool) -> None:
     """Аналіз кампанії: відсотки, розбіжності, рівень (--json: документ зі схеми)."""
@@ -76,7 +84,7 @@ def level_group() -> None:
 @level_group.command("set")
 @click.argument("campaign_id", metavar="CAMPAIGN", type=int)
 @click.argument("level", metavar="LEVEL")
-@click.option("--justification", required=True, help="Обґрунтування робочої групи.")
+@click.option("--justification", required=True, help=_("Обґрунтування робочої групи."))
 @with_appcontext
 def level_set(campaign_id: int, level: str, justification: str) -> None:
     """Встановити рівень (high|sufficient|needs_improvement|low) з обґрунтуванням."""

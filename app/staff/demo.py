@@ -35,7 +35,7 @@ from app.surveys.respondent.answer_rows import answer_rows, segment_question_id
 from app.vocabulary import StaffRole
 
 DEMO_SLUG = "demo"
-DEMO_NAME = "ДЕМО: Ліцей №1 (навчальні дані)"
+DEMO_NAME = "ДЕМО: Ліцей №1 (навчальні дані)"  # i18n: data (stored as the school's name)
 DEMO_DIRECTION = "assessment-system"
 DEMO_USERS = (
     ("director@demo.anketa.local", StaffRole.DIRECTOR.value),
@@ -75,7 +75,7 @@ DEMO_YEARS = (
     ),
 )
 
-COMMENTS = {
+COMMENTS = {  # i18n: data (synthetic answers, stored as typed)
     "teachers": (
         "Потрібні спільні критерії оцінювання для паралелей.",
         "Бракує часу на формувальне оцінювання у великих класах.",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from app.surveys.definitions.library import DefinitionError, check_files, load_questionnaires
 
@@ -17,10 +18,10 @@ COMMANDS: list[click.Command] = []
 def _require_existing(paths: tuple[Path, ...]) -> None:
     for path in paths:
         if not path.exists():
-            raise click.ClickException(f"файл або теку не знайдено: {path}")
+            raise click.ClickException(_("файл або теку не знайдено: %(path)s", path=path))
 
 
-@click.group("questionnaires", help="Анкети: перевірка і завантаження файлів YAML.")
+@click.group("questionnaires", help=_("Анкети: перевірка і завантаження файлів YAML."))
 def questionnaires_group() -> None:
     """The ``anketa questionnaires`` group."""
 
@@ -34,7 +35,7 @@ def check_command(paths: tuple[Path, ...]) -> None:
     for error in errors:
         click.echo(str(error))
     if errors:
-        raise click.ClickException(f"знайдено помилок: {len(errors)}")
+        raise click.ClickException(_("знайдено помилок: %(n)s", n=len(errors)))
     click.echo(f"OK: {files} files")
 
 
@@ -50,7 +51,7 @@ def load_command(paths: tuple[Path, ...]) -> None:
         for item in error.errors:
             click.echo(str(item))
         raise click.ClickException(
-            f"знайдено помилок: {len(error.errors)}; нічого не завантажено"
+            _("знайдено помилок: %(n)s; нічого не завантажено", n=len(error.errors))
         ) from None
     for line in summary.lines():
         click.echo(line)

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.errors import AnketaError
@@ -81,8 +82,8 @@ class DefinitionError(AnketaError):
 
     def __init__(self, errors: Sequence[ValidationError]) -> None:
         self.errors = list(errors)
-        more = f" (і ще {len(self.errors) - 1})" if len(self.errors) > 1 else ""
-        super().__init__(f"{self.errors[0]}{more}" if self.errors else "помилка у файлах анкет")
+        more = _(" (і ще %(value)s)", value=len(self.errors) - 1) if len(self.errors) > 1 else ""
+        super().__init__(f"{self.errors[0]}{more}" if self.errors else _("помилка у файлах анкет"))
 
 
 @dataclass
@@ -113,16 +114,19 @@ class FileOutcome:
     def describe(self) -> str:
         """Return a one-line Ukrainian description for the CLI."""
         labels = {
-            "created": "створено",
-            "updated": "оновлено",
-            "new_version": "нова версія",
-            "unchanged": "без змін",
+            "created": _("створено"),
+            "updated": _("оновлено"),
+            "new_version": _("нова версія"),
+            "unchanged": _("без змін"),
         }
         text = f"{labels[self.outcome]}: {self.path}"
         if self.version is not None:
-            text += f" (версія {self.version})"
+            text += _(" (версія %(version)s)", version=self.version)
         if self.moved_links:
-            text += f"; посилань переведено на нову версію: {self.moved_links}"
+            text += _(
+                "; посилань переведено на нову версію: %(moved_links)s",
+                moved_links=self.moved_links,
+            )
         return text
 
 
@@ -142,10 +146,14 @@ class LoadSummary:
 
     def lines(self) -> list[str]:
         """Return the summary as printable lines: one per file, then the totals."""
-        totals = (
-            f"Разом файлів: {len(self.files)}; створено: {self.count('created')}, "
-            f"оновлено: {self.count('updated')}, нових версій: {self.count('new_version')}, "
-            f"без змін: {self.count('unchanged')}."
+        totals = _(
+            "Разом файлів: %(n)s; створено: %(created)s, оновлено: %(updated)s, нових "
+            "версій: %(new_version)s, без змін: %(unchanged)s.",
+            n=len(self.files),
+            created=self.count("created"),
+            updated=self.count("updated"),
+            new_version=self.count("new_version"),
+            unchanged=self.count("unchanged"),
         )
         return [item.describe() for item in self.files] + [totals]
 
@@ -167,7 +175,12 @@ def _read(path: Path, errors: list[ValidationError]) -> Any:
         errors.append(ValidationError(_display(path), problem.line, "file", problem.message))
     except OSError as error:
         errors.append(
-            ValidationError(_display(path), 0, "file", f"не вдалося прочитати ({error.strerror})")
+            ValidationError(
+                _display(path),
+                0,
+                "file",
+                _("не вдалося прочитати (%(strerror)s)", strerror=error.strerror),
+            )
         )
     return None
 
@@ -196,7 +209,9 @@ def _bundles(paths: Iterable[Path], errors: list[ValidationError]) -> list[Direc
     for path in paths:
         path = Path(path)
         if not path.exists():
-            errors.append(ValidationError(_display(path), 0, "path", "файл або теку не знайдено"))
+            errors.append(
+                ValidationError(_display(path), 0, "path", _("файл або теку не знайдено"))
+            )
         elif path.is_dir():
             if (path / DIRECTION_FILE).is_file():
                 add_direction_folder(path)
@@ -204,13 +219,18 @@ def _bundles(paths: Iterable[Path], errors: list[ValidationError]) -> list[Direc
             folders = sorted(found.parent for found in path.rglob(DIRECTION_FILE))
             if not folders:
                 errors.append(
-                    ValidationError(_display(path), 0, "path", f"у теці немає {DIRECTION_FILE}")
+                    ValidationError(
+                        _display(path),
+                        0,
+                        "path",
+                        _("у теці немає %(DIRECTION_FILE)s", DIRECTION_FILE=DIRECTION_FILE),
+                    )
                 )
             for folder in folders:
                 add_direction_folder(folder)
         elif path.suffix not in _YAML_SUFFIXES:
             errors.append(
-                ValidationError(_display(path), 0, "path", "очікується файл .yaml або .yml")
+                ValidationError(_display(path), 0, "path", _("очікується файл .yaml або .yml"))
             )
         else:
             bundle = bundle_for(path.parent)
@@ -223,7 +243,12 @@ def _validate_bundle(bundle: DirectionBundle, errors: list[ValidationError]) -> 
     file = _display(bundle.direction_file)
     if not bundle.direction_file.is_file():
         errors.append(
-            ValidationError(file, 0, "path", f"поруч із файлами анкет немає {DIRECTION_FILE}")
+            ValidationError(
+                file,
+                0,
+                "path",
+                _("поруч із файлами анкет немає %(DIRECTION_FILE)s", DIRECTION_FILE=DIRECTION_FILE),
+            )
         )
     else:
         raw = _read(bundle.direction_file, errors)
@@ -247,7 +272,11 @@ def _validate_bundle(bundle: DirectionBundle, errors: list[ValidationError]) -> 
                     role_file,
                     raw.line_of("role"),
                     "role",
-                    f"анкета для ролі «{role}» уже є у файлі {roles[role]}",
+                    _(
+                        "анкета для ролі «%(role)s» уже є у файлі %(roles)s",
+                        role=role,
+                        roles=roles[role],
+                    ),
                 )
             )
             continue

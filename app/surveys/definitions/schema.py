@@ -14,16 +14,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.analysis.rules import positive_values
 from app.surveys.definitions.yaml_format import MarkedDict, MarkedList
 from app.text_safety import code_point, control_character
-from app.vocabulary import DEFAULT_KEY_GAP, DEFAULT_LEVELS, DEFAULT_MIN_GROUP_SIZE, ROLES
+from app.vocabulary import DEFAULT_KEY_GAP, DEFAULT_LEVELS, DEFAULT_MIN_GROUP_SIZE, N_, ROLES
 
 QUESTION_TYPES = ("single", "multiple", "text")
 LANGUAGES = ("uk", "ru", "bg", "en")
 DEFAULT_INSTRUCTIONS = {
-    "single": "Виберіть лише один варіант.",
-    "multiple": "Виберіть усе, що підходить.",
+    "single": N_("Виберіть лише один варіант."),
+    "multiple": N_("Виберіть усе, що підходить."),
     "text": None,
 }
 DEFAULT_REQUIRED = {"single": True, "multiple": False, "text": False}
@@ -108,15 +110,19 @@ class Checker:
     def mapping(self, value: Any, line: int, field: str) -> MarkedDict | None:
         if isinstance(value, MarkedDict):
             for key, key_line in value.duplicate_keys:
-                self.error(key_line, _join(field, str(key)), "поле вказано двічі")
+                self.error(key_line, _join(field, str(key)), _("поле вказано двічі"))
             return value
-        self.error(line, field, f"очікується словник (ключ: значення), а не {_kind(value)}")
+        self.error(
+            line, field, _("очікується словник (ключ: значення), а не %(kind)s", kind=_kind(value))
+        )
         return None
 
     def sequence(self, value: Any, line: int, field: str) -> MarkedList | None:
         if isinstance(value, MarkedList):
             return value
-        self.error(line, field, f"очікується список (рядки з «- »), а не {_kind(value)}")
+        self.error(
+            line, field, _("очікується список (рядки з «- »), а не %(kind)s", kind=_kind(value))
+        )
         return None
 
     def unknown_keys(self, data: MarkedDict, allowed: Iterable[str], field: str) -> None:
@@ -125,28 +131,34 @@ class Checker:
             if key in allowed:
                 continue
             hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            suggestion = f"; можливо, «{hint[0]}»?" if hint else ""
+            suggestion = _("; можливо, «%(hint)s»?", hint=hint[0]) if hint else ""
             self.error(
                 data.line_of(key),
                 _join(field, str(key)),
-                f"невідоме поле{suggestion} (допустимі: {', '.join(allowed)})",
+                _(
+                    "невідоме поле%(suggestion)s (допустимі: %(allowed)s)",
+                    suggestion=suggestion,
+                    allowed=", ".join(allowed),
+                ),
             )
 
     def text(self, data: MarkedDict, key: str, field: str, required: bool = True) -> str | None:
         if key not in data or data[key] is None:
             if required:
-                self.error(data.line, _join(field, key), "обов'язкове поле відсутнє")
+                self.error(data.line, _join(field, key), _("обов'язкове поле відсутнє"))
             return None
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.error(
-                data.line_of(key), _join(field, key), f"очікується текст, а не {_kind(value)}"
+                data.line_of(key),
+                _join(field, key),
+                _("очікується текст, а не %(kind)s", kind=_kind(value)),
             )
             return None
         value = str(value).strip()
         if not value:
             if required:
-                self.error(data.line_of(key), _join(field, key), "текст не може бути порожнім")
+                self.error(data.line_of(key), _join(field, key), _("текст не може бути порожнім"))
             return None
         if problem := _text_problem(value, TEXT_LENGTHS.get(key, DEFAULT_TEXT_LENGTH)):
             self.error(data.line_of(key), _join(field, key), problem)
@@ -159,7 +171,16 @@ class Checker:
         12,000 questions costs no more than its parsing."""
         if len(items) <= cap:
             return True
-        self.error(line, field, f"забагато {what}: {len(items)} (можна не більше {cap})")
+        self.error(
+            line,
+            field,
+            _(
+                "забагато %(what)s: %(n)s (можна не більше %(cap)s)",
+                what=what,
+                n=len(items),
+                cap=cap,
+            ),
+        )
         return False
 
     def identifier(
@@ -173,23 +194,35 @@ class Checker:
     ) -> str | None:
         if key not in data or data[key] is None:
             if required:
-                self.error(data.line, _join(field, key), "обов'язкове поле відсутнє")
+                self.error(data.line, _join(field, key), _("обов'язкове поле відсутнє"))
             return None
         value = data[key]
         line = data.line_of(key)
         if isinstance(value, float):
-            self.error(line, _join(field, key), f'число {value} візьміть у лапки, напр. "{value}"')
+            self.error(
+                line,
+                _join(field, key),
+                _('число %(value)s візьміть у лапки, напр. "%(value)s"', value=value),
+            )
             return None
         if isinstance(value, bool) or not isinstance(value, str | int):
-            self.error(line, _join(field, key), f"очікується ідентифікатор, а не {_kind(value)}")
+            self.error(
+                line,
+                _join(field, key),
+                _("очікується ідентифікатор, а не %(kind)s", kind=_kind(value)),
+            )
             return None
         value = str(value)
         if not pattern.fullmatch(value):
             self.error(
                 line,
                 _join(field, key),
-                f"недопустимий ідентифікатор «{value}» (латинські малі літери, цифри, "
-                f"«_», напр. {example})",
+                _(
+                    "недопустимий ідентифікатор «%(value)s» (латинські малі літери, цифри, "
+                    "«_», напр. %(example)s)",
+                    value=value,
+                    example=example,
+                ),
             )
             return None
         return value
@@ -199,7 +232,7 @@ class Checker:
             return default
         value = data[key]
         if not isinstance(value, bool):
-            self.error(data.line_of(key), _join(field, key), "очікується true або false")
+            self.error(data.line_of(key), _join(field, key), _("очікується true або false"))
             return default
         return value
 
@@ -211,11 +244,17 @@ class Checker:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(
-                data.line_of(key), _join(field, key), f"очікується ціле число, а не {_kind(value)}"
+                data.line_of(key),
+                _join(field, key),
+                _("очікується ціле число, а не %(kind)s", kind=_kind(value)),
             )
             return None
         if minimum is not None and value < minimum:
-            self.error(data.line_of(key), _join(field, key), f"має бути не менше {minimum}")
+            self.error(
+                data.line_of(key),
+                _join(field, key),
+                _("має бути не менше %(minimum)s", minimum=minimum),
+            )
             return None
         return value
 
@@ -224,15 +263,21 @@ class Checker:
     ) -> float | None:
         value = data.get(key)
         if value is None:
-            self.error(data.line, _join(field, key), "обов'язкове поле відсутнє")
+            self.error(data.line, _join(field, key), _("обов'язкове поле відсутнє"))
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.error(
-                data.line_of(key), _join(field, key), f"очікується число, а не {_kind(value)}"
+                data.line_of(key),
+                _join(field, key),
+                _("очікується число, а не %(kind)s", kind=_kind(value)),
             )
             return None
         if not low <= value <= high:
-            self.error(data.line_of(key), _join(field, key), f"має бути від {low:g} до {high:g}")
+            self.error(
+                data.line_of(key),
+                _join(field, key),
+                _("має бути від %(low)s до %(high)s", low=format(low, "g"), high=format(high, "g")),
+            )
             return None
         return value
 
@@ -248,7 +293,7 @@ class Checker:
                 self.error(
                     value.line_of(item_key),
                     _join(field, key, str(item_key)),
-                    "очікується непорожній текст",
+                    _("очікується непорожній текст"),
                 )
                 continue
             if problem := _text_problem(item.strip(), DEFAULT_TEXT_LENGTH):
@@ -283,7 +328,7 @@ class Checker:
                 self.error(
                     line,
                     _join(base, str(language)),
-                    f"невідома мова (допустимі: {', '.join(LANGUAGES)})",
+                    _("невідома мова (допустимі: %(allowed)s)", allowed=", ".join(LANGUAGES)),
                 )
                 continue
             entry = self.mapping(entry, line, _join(base, language))
@@ -301,7 +346,7 @@ class Checker:
                             self.error(
                                 entry["options"].line_of(option_id),
                                 _join(base, language, "options", option_id),
-                                "немає такого варіанта відповіді",
+                                _("немає такого варіанта відповіді"),
                             )
                     if options:
                         translated["options"] = options
@@ -318,12 +363,15 @@ def _text_problem(text: str, limit: int) -> str | None:
     """Return what is wrong with a text (a control character, too long), or None."""
     char = control_character(text)
     if char is not None:
-        return (
-            f"недопустимий керівний символ {code_point(char)} (невидимий, найчастіше з "
-            "копіювання): видаліть його"
+        return _(
+            "недопустимий керівний символ %(code_point)s (невидимий, найчастіше з "
+            "копіювання): видаліть його",
+            code_point=code_point(char),
         )
     if len(text) > limit:
-        return f"текст задовгий ({len(text)} символів; можна не більше {limit})"
+        return _(
+            "текст задовгий (%(n)s символів; можна не більше %(limit)s)", n=len(text), limit=limit
+        )
     return None
 
 
@@ -333,17 +381,17 @@ def _join(*parts: str) -> str:
 
 def _kind(value: Any) -> str:
     if value is None:
-        return "порожнє значення"
+        return _("порожнє значення")
     if isinstance(value, bool):
-        return "логічне значення"
+        return _("логічне значення")
     if isinstance(value, int | float):
-        return "число"
+        return _("число")
     if isinstance(value, str):
-        return "текст"
+        return _("текст")
     if isinstance(value, list):
-        return "список"
+        return _("список")
     if isinstance(value, dict):
-        return "словник"
+        return _("словник")
     return type(value).__name__
 
 
@@ -369,7 +417,7 @@ def check_direction(raw: Any, file: str) -> tuple[dict[str, Any] | None, list[Va
         check.error(
             data.line_of("language"),
             "language",
-            f"невідома мова (допустимі: {', '.join(LANGUAGES)})",
+            _("невідома мова (допустимі: %(allowed)s)", allowed=", ".join(LANGUAGES)),
         )
     title = check.text(data, "title", "")
     requirements = _check_requirements(check, data)
@@ -397,15 +445,15 @@ def check_direction(raw: Any, file: str) -> tuple[dict[str, Any] | None, list[Va
 
 def _check_requirements(check: Checker, data: MarkedDict) -> list[dict[str, Any]]:
     if "requirements" not in data:
-        check.error(data.line, "requirements", "обов'язкове поле відсутнє")
+        check.error(data.line, "requirements", _("обов'язкове поле відсутнє"))
         return []
     items = check.sequence(data["requirements"], data.line_of("requirements"), "requirements")
     if items is None:
         return []
     if not items:
-        check.error(items.line, "requirements", "потрібна хоча б одна вимога")
+        check.error(items.line, "requirements", _("потрібна хоча б одна вимога"))
     if not check.capped(
-        items, data.line_of("requirements"), "requirements", MAX_REQUIREMENTS, "вимог"
+        items, data.line_of("requirements"), "requirements", MAX_REQUIREMENTS, _("вимог")
     ):
         return []
     result = []
@@ -421,7 +469,11 @@ def _check_requirements(check: Checker, data: MarkedDict) -> list[dict[str, Any]
             item, "id", field, pattern=_REQUIREMENT_ID, example='"2.1"'
         )
         if requirement_id in requirement_ids:
-            check.error(item.line_of("id"), _join(field, "id"), f"вимога «{requirement_id}» вже є")
+            check.error(
+                item.line_of("id"),
+                _join(field, "id"),
+                _("вимога «%(requirement_id)s» вже є", requirement_id=requirement_id),
+            )
         requirement_ids.add(requirement_id or "")
         requirement: dict[str, Any] = {
             "id": requirement_id,
@@ -435,7 +487,7 @@ def _check_requirements(check: Checker, data: MarkedDict) -> list[dict[str, Any]
             else None
         ) or MarkedList()
         if topics and not check.capped(
-            topics, item.line_of("topics"), _join(field, "topics"), MAX_TOPICS, "тем"
+            topics, item.line_of("topics"), _join(field, "topics"), MAX_TOPICS, _("тем")
         ):
             topics = MarkedList()
         for topic_index, raw_topic in enumerate(topics):
@@ -447,7 +499,9 @@ def _check_requirements(check: Checker, data: MarkedDict) -> list[dict[str, Any]
             topic_id = check.identifier(topic, "id", topic_field)
             if topic_id in topic_ids:
                 check.error(
-                    topic.line_of("id"), _join(topic_field, "id"), f"тема «{topic_id}» вже є"
+                    topic.line_of("id"),
+                    _join(topic_field, "id"),
+                    _("тема «%(topic_id)s» вже є", topic_id=topic_id),
                 )
             topic_ids.add(topic_id or "")
             entry: dict[str, Any] = {
@@ -467,7 +521,7 @@ def _check_options(
     check: Checker, value: Any, line: int, field: str, in_scale: bool = False
 ) -> list[dict[str, Any]] | None:
     items = check.sequence(value, line, field)
-    if items is None or not check.capped(items, line, field, MAX_OPTIONS, "варіантів відповіді"):
+    if items is None or not check.capped(items, line, field, MAX_OPTIONS, _("варіантів відповіді")):
         return None
     result = []
     ids: set[str] = set()
@@ -483,7 +537,9 @@ def _check_options(
         if option_id is not None:
             if option_id in ids:
                 check.error(
-                    item.line_of("id"), _join(option_field, "id"), f"варіант «{option_id}» вже є"
+                    item.line_of("id"),
+                    _join(option_field, "id"),
+                    _("варіант «%(option_id)s» вже є", option_id=option_id),
                 )
             ids.add(option_id)
         text = check.text(item, "text", option_field)
@@ -493,7 +549,11 @@ def _check_options(
                 check.error(
                     item.line_of("value"),
                     _join(option_field, "value"),
-                    f"значення {option_value} вже має варіант «{values[option_value]}»",
+                    _(
+                        "значення %(option_value)s вже має варіант «%(values)s»",
+                        option_value=option_value,
+                        values=values[option_value],
+                    ),
                 )
             values[option_value] = option_id or ""
         option: dict[str, Any] = {"id": option_id, "text": text, "value": option_value}
@@ -504,13 +564,13 @@ def _check_options(
                     check.error(
                         item["translations"].line_of(language),
                         _join(option_field, "translations", language),
-                        f"невідома мова (допустимі: {', '.join(LANGUAGES)})",
+                        _("невідома мова (допустимі: %(allowed)s)", allowed=", ".join(LANGUAGES)),
                     )
             if translated:
                 option["translations"] = translated
         result.append(option)
     if len(items) < 2:
-        check.error(items.line, field, "потрібно щонайменше два варіанти відповіді")
+        check.error(items.line, field, _("потрібно щонайменше два варіанти відповіді"))
     return result
 
 
@@ -530,7 +590,13 @@ def _check_scales(check: Checker, data: MarkedDict) -> dict[str, Any]:
         return {}
     if len(scales) > MAX_SCALES:
         check.error(
-            scales.line, "scales", f"забагато шкал: {len(scales)} (можна не більше {MAX_SCALES})"
+            scales.line,
+            "scales",
+            _(
+                "забагато шкал: %(n)s (можна не більше %(MAX_SCALES)s)",
+                n=len(scales),
+                MAX_SCALES=MAX_SCALES,
+            ),
         )
         return {}
     result: dict[str, Any] = {}
@@ -538,14 +604,14 @@ def _check_scales(check: Checker, data: MarkedDict) -> dict[str, Any]:
         field = f"scales.{scale_id}"
         line = scales.line_of(scale_id)
         if not isinstance(scale_id, str) or not _IDENTIFIER.fullmatch(scale_id):
-            check.error(line, field, "недопустимий ідентифікатор шкали (напр. degree)")
+            check.error(line, field, _("недопустимий ідентифікатор шкали (напр. degree)"))
             continue
         scale = check.mapping(scale, line, field)
         if scale is None:
             continue
         check.unknown_keys(scale, SCALE_KEYS, field)
         if "options" not in scale:
-            check.error(scale.line, _join(field, "options"), "обов'язкове поле відсутнє")
+            check.error(scale.line, _join(field, "options"), _("обов'язкове поле відсутнє"))
             continue
         options = _check_options(
             check, scale["options"], scale.line_of("options"), _join(field, "options"), True
@@ -564,7 +630,10 @@ def _check_scales(check: Checker, data: MarkedDict) -> dict[str, Any]:
                     check.error(
                         positive.line_of(index),
                         _join(field, "positive"),
-                        f"«{option_id}» не є варіантом цієї шкали зі значенням (value)",
+                        _(
+                            "«%(option_id)s» не є варіантом цієї шкали зі значенням (value)",
+                            option_id=option_id,
+                        ),
                     )
             entry["positive"] = [str(option_id) for option_id in positive]
         else:
@@ -589,7 +658,7 @@ def _check_levels(check: Checker, data: MarkedDict) -> dict[str, float]:
         and not high > sufficient > needs
     ):
         check.error(
-            levels.line, "levels", "пороги мають спадати: high > sufficient > needs_improvement"
+            levels.line, "levels", _("пороги мають спадати: high > sufficient > needs_improvement")
         )
     return {key: value for key, value in result.items() if value is not None}
 
@@ -647,12 +716,22 @@ def check_role_file(
         check.error(
             data.line_of("direction"),
             "direction",
-            f"файл лежить у теці напряму «{direction['id']}», а вказано «{direction_id}»",
+            _(
+                "файл лежить у теці напряму «%(direction)s», а вказано «%(direction_id)s»",
+                direction=direction["id"],
+                direction_id=direction_id,
+            ),
         )
     role = check.text(data, "role", "")
     if role is not None and role not in ROLES:
         check.error(
-            data.line_of("role"), "role", f"невідома роль «{role}» (допустимі: {', '.join(ROLES)})"
+            data.line_of("role"),
+            "role",
+            _(
+                "невідома роль «%(role)s» (допустимі: %(allowed)s)",
+                role=role,
+                allowed=", ".join(ROLES),
+            ),
         )
     title = check.text(data, "title", "")
     intro = check.text(data, "intro", "", required=False)
@@ -661,7 +740,7 @@ def check_role_file(
         check.error(
             data.line_of("language"),
             "language",
-            f"невідома мова (допустимі: {', '.join(LANGUAGES)})",
+            _("невідома мова (допустимі: %(allowed)s)", allowed=", ".join(LANGUAGES)),
         )
     questions = _check_questions(check, data, direction)
     if check.errors or direction is None:
@@ -681,14 +760,16 @@ def _check_questions(
     check: Checker, data: MarkedDict, direction: Mapping[str, Any] | None
 ) -> list[dict[str, Any]]:
     if "questions" not in data:
-        check.error(data.line, "questions", "обов'язкове поле відсутнє")
+        check.error(data.line, "questions", _("обов'язкове поле відсутнє"))
         return []
     items = check.sequence(data["questions"], data.line_of("questions"), "questions")
     if items is None:
         return []
     if not items:
-        check.error(items.line, "questions", "потрібне хоча б одне запитання")
-    if not check.capped(items, data.line_of("questions"), "questions", MAX_QUESTIONS, "запитань"):
+        check.error(items.line, "questions", _("потрібне хоча б одне запитання"))
+    if not check.capped(
+        items, data.line_of("questions"), "questions", MAX_QUESTIONS, _("запитань")
+    ):
         return []
     ids: dict[str, int] = {}
     numbers: dict[int, int] = {}
@@ -703,7 +784,9 @@ def _check_questions(
         if key is not None:
             if key in ids:
                 check.error(
-                    line, _join(field, "id"), f"запитання з id «{key}» вже є (рядок {ids[key]})"
+                    line,
+                    _join(field, "id"),
+                    _("запитання з id «%(key)s» вже є (рядок %(ids)s)", key=key, ids=ids[key]),
                 )
             ids.setdefault(key, line)
         number = question["number"]
@@ -712,7 +795,11 @@ def _check_questions(
                 check.error(
                     item.line_of("number"),
                     _join(field, "number"),
-                    f"номер {number} вже має інше запитання (рядок {numbers[number]})",
+                    _(
+                        "номер %(number)s вже має інше запитання (рядок %(numbers)s)",
+                        number=number,
+                        numbers=numbers[number],
+                    ),
                 )
             numbers.setdefault(number, item.line_of("number"))
         construct = question.get("measures")
@@ -721,7 +808,11 @@ def _check_questions(
                 check.error(
                     item.line_of("measures"),
                     _join(field, "measures"),
-                    f"«{construct}» вже вимірює запитання «{constructs[construct]}» цієї анкети",
+                    _(
+                        "«%(construct)s» вже вимірює запитання «%(constructs)s» цієї анкети",
+                        construct=construct,
+                        constructs=constructs[construct],
+                    ),
                 )
             constructs.setdefault(construct, key or "")
         question["_line"] = item.line_of("measures") if "measures" in item else line
@@ -746,14 +837,18 @@ def _check_question(
     key = check.identifier(item, "id", field, example="t7")
     number = check.integer(item, "number", field, minimum=1)
     if "number" not in item:
-        check.error(item.line, _join(field, "number"), "обов'язкове поле відсутнє")
+        check.error(item.line, _join(field, "number"), _("обов'язкове поле відсутнє"))
     text = check.text(item, "text", field)
     question_type = check.text(item, "type", field, required=False) or "single"
     if question_type not in QUESTION_TYPES:
         check.error(
             item.line_of("type"),
             _join(field, "type"),
-            f"невідомий тип «{question_type}» (допустимі: {', '.join(QUESTION_TYPES)})",
+            _(
+                "невідомий тип «%(question_type)s» (допустимі: %(allowed)s)",
+                question_type=question_type,
+                allowed=", ".join(QUESTION_TYPES),
+            ),
         )
         question_type = "single"
     if "instruction" in item and item["instruction"] is None:
@@ -777,19 +872,24 @@ def _check_question(
             check.error(
                 item.line_of("topic"),
                 _join(field, "topic"),
-                f"тема «{topic}» не описана в direction.yaml",
+                _("тема «%(topic)s» не описана в direction.yaml", topic=topic),
             )
         if requirement is not None and requirement not in requirement_ids:
             check.error(
                 item.line_of("requirement"),
                 _join(field, "requirement"),
-                f"вимога «{requirement}» не описана в direction.yaml",
+                _("вимога «%(requirement)s» не описана в direction.yaml", requirement=requirement),
             )
         elif topic in topics and requirement is not None and topics[topic] != requirement:
             check.error(
                 item.line_of("requirement"),
                 _join(field, "requirement"),
-                f"тема «{topic}» належить до вимоги «{topics[topic]}», а не «{requirement}»",
+                _(
+                    "тема «%(topic)s» належить до вимоги «%(topics)s», а не «%(requirement)s»",
+                    topic=topic,
+                    topics=topics[topic],
+                    requirement=requirement,
+                ),
             )
         if topic in topics:
             requirement = topics[topic]
@@ -799,13 +899,13 @@ def _check_question(
         check.error(
             item.line_of("measures"),
             _join(field, "measures"),
-            "відкрите запитання (text) не можна порівнювати між ролями",
+            _("відкрите запитання (text) не можна порівнювати між ролями"),
         )
     if segment and question_type != "single":
         check.error(
             item.line_of("segment"),
             _join(field, "segment"),
-            "сегментом може бути лише запитання з одним варіантом (single)",
+            _("сегментом може бути лише запитання з одним варіантом (single)"),
         )
     report = check.string_mapping(item, "report", field)
     for reserved in RESERVED_REPORT_KEYS:
@@ -813,7 +913,7 @@ def _check_question(
             check.error(
                 item["report"].line_of(reserved),
                 _join(field, "report", reserved),
-                "це ім'я зарезервоване; вкажіть вимогу полем requirement",
+                _("це ім'я зарезервоване; вкажіть вимогу полем requirement"),
             )
     option_ids = None if options is None else [option["id"] for option in options]
     translations = check.translations(item, field, QUESTION_TRANSLATION_KEYS, option_ids)
@@ -851,21 +951,24 @@ def _question_options(
                 check.error(
                     item.line_of(key),
                     _join(field, key),
-                    "відкрите запитання (text) не має варіантів відповіді",
+                    _("відкрите запитання (text) не має варіантів відповіді"),
                 )
         return None, None
     if has_scale and has_options:
         check.error(
             item.line_of("options"),
             _join(field, "options"),
-            "вкажіть або scale, або options, не обидва",
+            _("вкажіть або scale, або options, не обидва"),
         )
         return None, None
     if not has_scale and not has_options:
         check.error(
             item.line,
             _join(field, "options"),
-            f"запитання типу {question_type} потребує scale або options",
+            _(
+                "запитання типу %(question_type)s потребує scale або options",
+                question_type=question_type,
+            ),
         )
         return None, None
     if has_options:
@@ -877,11 +980,15 @@ def _question_options(
         return scale_id, None
     scales = direction.get("scales", {})
     if scale_id not in scales:
-        known = ", ".join(scales) or "жодної"
+        known = ", ".join(scales) or _("жодної")
         check.error(
             item.line_of("scale"),
             _join(field, "scale"),
-            f"шкала «{scale_id}» не описана в direction.yaml (є: {known})",
+            _(
+                "шкала «%(scale_id)s» не описана в direction.yaml (є: %(known)s)",
+                scale_id=scale_id,
+                known=known,
+            ),
         )
         return scale_id, None
     return scale_id, [dict(option) for option in scales[scale_id]["options"]]
@@ -919,7 +1026,11 @@ def check_constructs(
                             file,
                             line,
                             field,
-                            f"«{construct}»: для порівняння варіанти потребують значень (value)",
+                            _(
+                                "«%(construct)s»: для порівняння варіанти потребують значень "
+                                "(value)",
+                                construct=construct,
+                            ),
                         )
                     )
             if question is first:
@@ -930,8 +1041,15 @@ def check_constructs(
                         file,
                         line,
                         field,
-                        f"«{construct}»: тип {question['type']} не збігається з типом "
-                        f"{first['type']} запитання «{first['id']}» ({first_q['role']})",
+                        _(
+                            "«%(construct)s»: тип %(question)s не збігається з типом %(first)s "
+                            "запитання «%(first2)s» (%(first_q)s)",
+                            construct=construct,
+                            question=question["type"],
+                            first=first["type"],
+                            first2=first["id"],
+                            first_q=first_q["role"],
+                        ),
                     )
                 )
             elif question["type"] == "multiple":
@@ -944,8 +1062,13 @@ def check_constructs(
                             file,
                             line,
                             field,
-                            f"«{construct}»: немає жодного спільного id варіанта із запитанням "
-                            f"«{first['id']}» ({first_q['role']})",
+                            _(
+                                "«%(construct)s»: немає жодного спільного id варіанта із "
+                                "запитанням «%(first)s» (%(first_q)s)",
+                                construct=construct,
+                                first=first["id"],
+                                first_q=first_q["role"],
+                            ),
                         )
                     )
     return errors

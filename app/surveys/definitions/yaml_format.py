@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask_babel import gettext as _
 
 from app.text_safety import CONTROL_CHARACTERS, code_point
 
@@ -109,7 +110,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> MarkedDic
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if isinstance(key, list | dict):
-            raise YamlProblem(line, "ключ має бути простим значенням")
+            raise YamlProblem(line, _("ключ має бути простим значенням"))
         if key in result:
             result.duplicate_keys.append((key, line))
         result[key] = loader.construct_object(value_node, deep=True)
@@ -137,14 +138,18 @@ def read_marked_yaml(path: Path) -> Any:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise YamlProblem(
-            1, f"файл завеликий ({size // 1024} КБ); найбільший допустимий розмір — 1 МБ"
+            1,
+            _(
+                "файл завеликий (%(value)s КБ); найбільший допустимий розмір — 1 МБ",
+                value=size // 1024,
+            ),
         )
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise YamlProblem(line, "файл не в кодуванні UTF-8") from None
+        raise YamlProblem(line, _("файл не в кодуванні UTF-8")) from None
     return parse_marked_yaml(text)
 
 
@@ -158,23 +163,30 @@ def parse_marked_yaml(text: str) -> Any:
     if (found := CONTROL_CHARACTERS.search(text)) is not None:
         raise YamlProblem(
             text.count("\n", 0, found.start()) + 1,
-            f"недопустимий керівний символ {code_point(found.group())} (невидимий, найчастіше "
-            "з копіювання): видаліть його",
+            _(
+                "недопустимий керівний символ %(code_point)s (невидимий, найчастіше з "
+                "копіювання): видаліть його",
+                code_point=code_point(found.group()),
+            ),
         )
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except _AliasRefused as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
-        raise YamlProblem(line, "якорі й посилання YAML (&name, *name) не підтримуються") from None
+        raise YamlProblem(
+            line, _("якорі й посилання YAML (&name, *name) не підтримуються")
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        problem = error.problem or error.context or "невідома помилка"
-        raise YamlProblem(line, f"помилка синтаксису YAML: {problem}") from None
+        problem = error.problem or error.context or _("невідома помилка")
+        raise YamlProblem(
+            line, _("помилка синтаксису YAML: %(problem)s", problem=problem)
+        ) from None
     except yaml.YAMLError as error:
-        raise YamlProblem(1, f"помилка синтаксису YAML: {error}") from None
+        raise YamlProblem(1, _("помилка синтаксису YAML: %(error)s", error=error)) from None
     if data is None:
-        raise YamlProblem(1, "файл порожній")
+        raise YamlProblem(1, _("файл порожній"))
     return data
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, cast
 
-from flask import current_app, has_request_context
-from flask_babel import gettext
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -44,18 +44,6 @@ from app.models import (
 from app.surveys.definitions.structure import OptionItem, QuestionItem, QuestionnaireStructure
 from app.surveys.respondent.answer_rows import answer_rows, segment_question_id
 from app.text_safety import printable
-
-
-def _(message: str, **variables: object) -> str:
-    """Translate for a request; outside one (CLI imports) keep the Ukrainian source text.
-
-    The app's locale selector reads the request's Accept-Language, so Flask-Babel cannot be
-    called from a command.
-    """
-    if has_request_context():
-        return gettext(message, **variables)
-    return message % variables if variables else message
-
 
 DEFAULT_MAX_TEXT_LENGTH = 5000
 
