@@ -84,3 +84,22 @@ def test_an_added_database_import_is_caught(tmp_path, target, check):
         path.read_text(encoding="utf-8") + "\n\ndef f():\n    from app.extensions import db\n"
     )
     assert any("app.extensions" in item for item in check(tmp_path))
+
+
+def test_the_readme_table_names_every_folder_of_the_app_and_nothing_that_is_gone():
+    readme = (APP.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## What is where", 1)[1].split("\n## ", 1)[0]
+    named = {
+        path.rstrip("/")
+        for cell in (line.split("|")[1] for line in table.splitlines() if line.startswith("| `"))
+        for path in (part.strip(" `") for part in cell.split(","))
+    }
+    folders = {
+        f"app/{path.relative_to(APP).as_posix()}"
+        for path in APP.rglob("*")
+        if path.is_dir() and "__pycache__" not in path.parts and (path / "__init__.py").exists()
+    }
+    assert folders <= named | {"app"}, folders - named
+    assert all((APP.parent / path).exists() for path in named), [
+        path for path in named if not (APP.parent / path).exists()
+    ]
