@@ -540,7 +540,7 @@ class TestWithCsrf:
         assert len(db.session.scalars(select(Campaign)).all()) == 1
 
 
-def test_response_counts_by_campaign(campaign, other_campaign):
+def test_response_counts_of_many_campaigns(campaign, other_campaign):
     factories.make_responses(campaign, "students", [({"grade": "g5", "clear": "full"}, 2)])
     factories.make_responses(other_campaign, "parents", [({"understand": "none"}, 1)])
     assert Campaign.response_counts_of([campaign, other_campaign]) == {
