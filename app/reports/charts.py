@@ -25,6 +25,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle, Wedge
+from matplotlib.text import Text
 from PIL import Image
 
 from app.reports.language import format_percent
@@ -50,7 +51,7 @@ COLOURS = (
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "ooo", "+++", "---", "|||", "***")
 BAR_COLOUR = "#9dc3e6"
 BAR_HATCH = "///"
-SMALL_SLICE = 6.0  # % — smaller slices get their label outside, with a leader line
+SMALL_SLICE = 8.0  # % — smaller slices get their label outside, with a leader line
 PALETTE_COLOURS = 64
 
 
@@ -202,7 +203,12 @@ def _draw_in_processes(specs: list[ChartSpec], workers: int) -> dict[ChartSpec, 
 # Layout in inches (the figure's dpi_scale_trans): no Axes, no Legend objects. A chart is a
 # few patches and texts placed directly on the figure, which halves the rendering time.
 LINE = FONT_SIZE * 1.3 / 72  # the height of one line of chart text, in inches
-PIE_RADIUS = 1.05
+PIE_RADIUS = 0.95
+INSIDE_AT = 0.62  # the centre of a label on its slice, as a share of the radius
+OUTSIDE_AT = 1.12  # where an outside label would sit unless its neighbours push it away
+LEADER = 0.22  # from the pie's edge to the column of outside labels
+MARGIN = 0.06  # kept clear at the figure's edges
+LABEL_GAP = 0.02
 LEGEND_LEFT = 2.7
 SWATCH_W, SWATCH_H = 0.34, 0.2
 LEGEND_WRAP = 28
@@ -244,45 +250,111 @@ def pie_chart(labels: Sequence[str], percents: Sequence[float | None]) -> bytes:
 
 
 def _pie(labels: Sequence[str], values: Sequence[float]) -> bytes:
-    entries = [
-        _wrap(f"{label} — {format_percent(value)}", LEGEND_WRAP)
-        for label, value in zip(labels, values, strict=True)
-    ]
-    heights = [max(SWATCH_H, (entry.count("\n") + 1) * LINE) for entry in entries]
-    gap = 0.09
-    legend_height = sum(heights) + gap * (len(heights) - 1)
-    height = max(2 * PIE_RADIUS + 0.55, legend_height + 0.4)
-    figure = Figure(figsize=(WIDTH_CM * CM, height), dpi=DPI)
-    figure.patch.set_facecolor("white")
-    inches = _inches(figure)
-    cx, cy = PIE_RADIUS + 0.3, height / 2
+    return _png(pie_figure(labels, values))
+
+
+@dataclass
+class _Slice:
+    index: int
+    value: float
+    start: float  # degrees, counter-clockwise from 3 o'clock
+    sweep: float
+
+    @property
+    def direction(self) -> tuple[float, float]:
+        middle = radians(self.start + self.sweep / 2)
+        return cos(middle), sin(middle)
+
+
+def _slices(values: Sequence[float]) -> list[_Slice]:
+    """Return the drawn slices, clockwise from 12 o'clock in the options' order."""
     total = sum(values)
-    angle = 90.0
+    slices, angle = [], 90.0
     for index, value in enumerate(values):
         if value <= 0 or total <= 0:
             continue
         sweep = 360.0 * value / total
-        colour, hatch = _style(index)
-        figure.add_artist(
-            Wedge(
-                (cx, cy),
-                PIE_RADIUS,
-                angle - sweep,
-                angle,
-                facecolor=colour,
-                hatch=hatch,
-                edgecolor="black",
-                linewidth=0.6,
-                transform=inches,
-            )
+        slices.append(_Slice(index, value, angle - sweep, sweep))
+        angle -= sweep
+    return slices
+
+
+def _size(text: Text, renderer: Any) -> tuple[float, float]:
+    """Return a text's width and height in inches (as drawn, with its bbox padding)."""
+    box = text.get_window_extent(renderer)
+    return box.width / DPI, box.height / DPI
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two (left, bottom, right, top) boxes share any area (with a small gap)."""
+    gap = LABEL_GAP
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def _spread(wanted: list[float], spacing: float, low: float, high: float) -> list[float]:
+    """Return centre heights near ``wanted`` (sorted from the top down) at least ``spacing``
+    apart, between ``low`` and ``high`` where they fit (the caller makes sure they do)."""
+    placed: list[float] = []
+    for y in wanted:
+        placed.append(min(y, high) if not placed else min(y, placed[-1] - spacing, high))
+    if placed and placed[-1] < low:  # pushed through the bottom: push back up from there
+        placed[-1] = low
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = max(placed[i], placed[i + 1] + spacing)
+    return placed
+
+
+def _fitted_entry(figure: Figure, text: str, width: float, renderer: Any) -> Text:
+    """Return a legend text wrapped so that it is at most ``width`` inches wide."""
+    for chars in range(LEGEND_WRAP, 5, -2):
+        entry = figure.text(
+            0,
+            0,
+            _wrap(text, chars),
+            ha="left",
+            va="center",
+            fontsize=FONT_SIZE,
+            linespacing=1.15,
+            transform=_inches(figure),
         )
-        middle = radians(angle - sweep / 2)
-        dx, dy = cos(middle), sin(middle)
-        label = format_percent(value)
-        if value >= SMALL_SLICE:
-            figure.text(
-                cx + 0.62 * PIE_RADIUS * dx,
-                cy + 0.62 * PIE_RADIUS * dy,
+        if _size(entry, renderer)[0] <= width:
+            return entry
+        entry.remove()
+    return figure.text(
+        0,
+        0,
+        _wrap(text, 6),
+        ha="left",
+        va="center",
+        fontsize=FONT_SIZE,
+        linespacing=1.15,
+        transform=_inches(figure),
+    )
+
+
+def pie_figure(labels: Sequence[str], values: Sequence[float]) -> Figure:
+    """Return the pie chart of ``values`` (percentages in the options' order) as a Figure.
+
+    A slice of at least ``SMALL_SLICE`` % carries its percentage; a thinner one, or one whose
+    label would touch a neighbour's, has it outside, in a column beside the pie with a leader
+    line, the column's labels spread so that none overlaps another. The pie, the columns and
+    the legend are placed from the measured sizes of their texts, so no text leaves the figure.
+    """
+    figure = Figure(figsize=(WIDTH_CM * CM, 1.0), dpi=DPI)
+    figure.patch.set_facecolor("white")
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    inches = _inches(figure)
+    slices = _slices(values)
+    inside: list[tuple[_Slice, Text, tuple[float, float]]] = []
+    outside: list[tuple[_Slice, Text, tuple[float, float]]] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for piece in slices:
+        dx, dy = piece.direction
+        label = format_percent(piece.value)
+        if piece.value >= SMALL_SLICE:
+            text = figure.text(
+                0,
+                0,
                 label,
                 ha="center",
                 va="center",
@@ -290,44 +362,84 @@ def _pie(labels: Sequence[str], values: Sequence[float]) -> bytes:
                 transform=inches,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
             )
-        else:
-            inner = (cx + 0.95 * PIE_RADIUS * dx, cy + 0.95 * PIE_RADIUS * dy)
-            outer = (cx + 1.12 * PIE_RADIUS * dx, cy + 1.12 * PIE_RADIUS * dy)
+            w, h = _size(text, renderer)
+            x, y = INSIDE_AT * PIE_RADIUS * dx, INSIDE_AT * PIE_RADIUS * dy
+            box = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+            if not any(_overlaps(box, other) for other in boxes):
+                boxes.append(box)
+                inside.append((piece, text, (x, y)))
+                continue
+            text.remove()
+        text = figure.text(0, 0, label, va="center", fontsize=FONT_SIZE - 1, transform=inches)
+        outside.append((piece, text, _size(text, renderer)))
+    right = [item for item in outside if item[0].direction[0] >= 0]
+    left = [item for item in outside if item[0].direction[0] < 0]
+    label_height = max((size[1] for _, _, size in outside), default=0.0)
+    spacing = label_height + LABEL_GAP * 2
+
+    def column_width(column: list[tuple[_Slice, Text, tuple[float, float]]]) -> float:
+        widths = [size[0] for _, _, size in column]
+        return LEADER + max(widths) + MARGIN if widths else MARGIN
+
+    cx = column_width(left) + PIE_RADIUS
+    legend_left = max(LEGEND_LEFT, cx + PIE_RADIUS + column_width(right))
+    entry_left = legend_left + SWATCH_W + 0.1
+    entry_width = WIDTH_CM * CM - entry_left - MARGIN
+    entries = [
+        _fitted_entry(figure, f"{label} — {format_percent(value)}", entry_width, renderer)
+        for label, value in zip(labels, values, strict=True)
+    ]
+    heights = [max(SWATCH_H, _size(entry, renderer)[1]) for entry in entries]
+    gap = 0.09
+    legend_height = sum(heights) + gap * (len(heights) - 1)
+    column_height = max(len(left), len(right)) * spacing
+    height = max(2 * PIE_RADIUS + 0.55, legend_height + 0.4, column_height + 2 * MARGIN)
+    figure.set_size_inches(WIDTH_CM * CM, height)
+    cy = height / 2
+    for piece in slices:
+        colour, hatch = _style(piece.index)
+        figure.add_artist(
+            Wedge(
+                (cx, cy),
+                PIE_RADIUS,
+                piece.start,
+                piece.start + piece.sweep,
+                facecolor=colour,
+                hatch=hatch,
+                edgecolor="black",
+                linewidth=0.6,
+                transform=inches,
+            )
+        )
+    for _, text, (x, y) in inside:
+        text.set_position((cx + x, cy + y))
+    for column, sign in ((right, 1), (left, -1)):
+        column.sort(key=lambda item: -item[0].direction[1])
+        wanted = [cy + OUTSIDE_AT * PIE_RADIUS * item[0].direction[1] for item in column]
+        low, high = MARGIN + label_height / 2, height - MARGIN - label_height / 2
+        x = cx + sign * (PIE_RADIUS + LEADER)
+        for (piece, text, _), y in zip(column, _spread(wanted, spacing, low, high), strict=True):
+            dx, dy = piece.direction
+            text.set_position((x, y))
+            text.set_horizontalalignment("left" if sign > 0 else "right")
+            edge = (cx + PIE_RADIUS * dx, cy + PIE_RADIUS * dy)
+            elbow = (cx + (PIE_RADIUS + 0.08) * dx, cy + (PIE_RADIUS + 0.08) * dy)
             figure.add_artist(
                 Line2D(
-                    [inner[0], outer[0]],
-                    [inner[1], outer[1]],
+                    [edge[0], elbow[0], x - sign * 0.04],
+                    [edge[1], elbow[1], y],
                     color="black",
                     linewidth=0.6,
                     transform=inches,
                 )
             )
-            figure.text(
-                outer[0] + (0.03 if dx >= 0 else -0.03),
-                outer[1],
-                label,
-                ha="left" if dx >= 0 else "right",
-                va="center",
-                fontsize=FONT_SIZE - 1,
-                transform=inches,
-            )
-        angle -= sweep
     y = cy + legend_height / 2
     for index, (entry, entry_height) in enumerate(zip(entries, heights, strict=True)):
         middle = y - entry_height / 2
-        _swatch(figure, LEGEND_LEFT, middle, index)
-        figure.text(
-            LEGEND_LEFT + SWATCH_W + 0.1,
-            middle,
-            entry,
-            ha="left",
-            va="center",
-            fontsize=FONT_SIZE,
-            linespacing=1.15,
-            transform=inches,
-        )
+        _swatch(figure, legend_left, middle, index)
+        entry.set_position((entry_left, middle))
         y -= entry_height + gap
-    return _png(figure)
+    return figure
 
 
 def bar_chart(labels: Sequence[str], percents: Sequence[float | None]) -> bytes:
@@ -342,6 +454,11 @@ def bar_chart(labels: Sequence[str], percents: Sequence[float | None]) -> bytes:
 
 
 def _bar(labels: Sequence[str], values: Sequence[float]) -> bytes:
+    return _png(bar_figure(labels, values))
+
+
+def bar_figure(labels: Sequence[str], values: Sequence[float]) -> Figure:
+    """Return the horizontal bar chart of ``values`` (percentages, top to bottom) as a Figure."""
     wrapped = [_wrap(label, BAR_LABEL_WRAP) for label in labels]
     rows = [max(0.3, (label.count("\n") + 1) * LINE + 0.12) for label in wrapped]
     height = sum(rows) + 0.25
@@ -391,4 +508,4 @@ def _bar(labels: Sequence[str], values: Sequence[float]) -> bytes:
     figure.add_artist(
         Line2D([x0, x0], [0.1, height - 0.1], color="black", linewidth=0.8, transform=inches)
     )
-    return _png(figure)
+    return figure
