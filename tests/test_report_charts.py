@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from io import BytesIO
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.lines import Line2D
 from PIL import Image
 
 from app.reports import charts
+from app.reports.language import NBSP
 
 DEGREE = ["У повній мірі", "Здебільшого", "Частково", "Зовсім ні"]
 
@@ -120,3 +124,85 @@ def test_no_fork_while_other_threads_run(monkeypatch):
     charts.clear_cache()
     assert len(charts.render_all(specs, workers=2)) == len(specs)
     assert started == []
+
+
+# Every text inside the figure, no two overlapping ----------------------------------------------
+
+OPTION_TEXTS = [
+    "У повній мірі",
+    "Здебільшого",
+    "Частково",
+    "Зовсім ні",
+    "Не знаю",
+    "Важко відповісти",
+    "Інше",
+    "Так, але не завжди і не з усіх предметів",
+    "Щотижня обговорюємо з класним керівником",
+    "Ні",
+    "Від учителя-предметника",
+    "Із журналу на шкільному сайті",
+]
+# The issue's cases: many small slices («4,2 %» over «2,8 %»), two equal small slices («3,2 %»
+# over «3,2 %»), a 5,0 % slice at the left edge («,0 %») and small slices at the top.
+PROBLEM_CASES = [
+    [50.0, 5.0, 4.2, 2.8, 3.8, 3.2, 3.2, 27.8],
+    [3.2, 3.2, 93.6],
+    [72.5, 5.0, 22.5],
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 91.0],
+    [7.0, 7.0, 7.0, 7.0, 72.0],
+    [0.5, 99.0, 0.5],
+    [3.8, 96.2],
+]
+SEED = 20261203
+
+
+def random_distributions(count: int, seed: int = SEED) -> list[list[float]]:
+    """Return ``count`` percentage distributions (2–12 options, often with thin slices)."""
+    rng = random.Random(seed)
+    result = []
+    for _ in range(count):
+        n = rng.randint(2, 12)
+        weights = [rng.choice([rng.random() * 0.08, rng.random(), 0.0]) for _ in range(n)]
+        weights[rng.randrange(n)] += rng.random() + 0.1
+        total = sum(weights)
+        result.append([round(100 * w / total, 1) for w in weights])
+    return result
+
+
+def text_boxes(figure) -> list[tuple[str, object]]:
+    """Draw the figure and return every non-empty text with its box in pixels."""
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in figure.texts if t.get_text()]
+
+
+def assert_texts_fit_apart(figure) -> None:
+    frame = figure.bbox
+    boxes = text_boxes(figure)
+    for text, box in boxes:
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, f"{text!r} leaves the figure sideways"
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1, f"{text!r} leaves the figure"
+    for i, (text, box) in enumerate(boxes):
+        for other, other_box in boxes[i + 1 :]:
+            assert not box.overlaps(other_box), f"{text!r} overlaps {other!r}"
+
+
+@pytest.mark.parametrize("percents", PROBLEM_CASES + random_distributions(60))
+def test_pie_labels_stay_inside_and_apart(percents):
+    labels = [OPTION_TEXTS[i % len(OPTION_TEXTS)] for i in range(len(percents))]
+    assert_texts_fit_apart(charts.pie_figure(labels, percents))
+
+
+@pytest.mark.parametrize("percents", PROBLEM_CASES + random_distributions(15, SEED + 1))
+def test_bar_labels_stay_inside_and_apart(percents):
+    labels = [OPTION_TEXTS[i % len(OPTION_TEXTS)] for i in range(len(percents))]
+    assert_texts_fit_apart(charts.bar_figure(labels, percents))
+
+
+def test_thin_slices_are_labelled_outside_with_leader_lines():
+    figure = charts.pie_figure(DEGREE, [72.5, 5.0, 22.5, 0.0])
+    outside = [t for t in figure.texts if t.get_text() == f"5,0{NBSP}%"]
+    assert len(outside) == 1 and outside[0].get_fontsize() < charts.FONT_SIZE
+    leaders = [artist for artist in figure.artists if isinstance(artist, Line2D)]
+    assert len(leaders) == 1
