@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from app.analysis.engine import CampaignCounts, QuestionCounts, QuestionDef, analyze
+from app.reports import styles
 from app.reports.document import ReportError, ReportStats, build_report, charted_questions
 from app.reports.language import NBSP
 from app.reports.texts import ReportTexts
@@ -167,9 +168,11 @@ def test_single_choice_finding_caption_and_count(document):
     assert "7. Я розумію що таке критерії оцінювання. Виберіть лише один варіант." in texts
     caption = next(p for p in document.paragraphs if p.text.startswith("7. Я розумію"))
     assert caption.style.name == "Caption"
-    # The finding, caption and count stay with the chart on one page.
-    for name in ("Finding", "Caption", "Response Count"):
+    # The caption and count stay with the chart on one page; the finding may end a page (a
+    # chain from the topic's heading to the chart left pages half blank).
+    for name in ("Caption", styles.RESPONSE_COUNT):
         assert document.styles[name].paragraph_format.keep_with_next is True
+    assert not document.styles[styles.FINDING].paragraph_format.keep_with_next
     count = paragraph_after(document.paragraphs, lambda p: p is caption or p._p is caption._p)
     assert count.text == "31 відповідь"
 
@@ -192,7 +195,7 @@ def test_multiple_choice_sorted_by_share_and_marked(document):
 
 
 def test_counts_of_every_question(document):
-    counts = [p.text for p in document.paragraphs if p.style.name == "Response Count"]
+    counts = [p.text for p in document.paragraphs if p.style.name == styles.RESPONSE_COUNT]
     # t7, s2, p5 | t6, s4 | s5 | t20 (other results)
     assert counts == [
         "31 відповідь",
@@ -255,7 +258,7 @@ def test_generated_shortcomings_improvements_and_recommendations(document):
     bullets = [p.text for p in paragraphs if p.style.name == "List Bullet"]
     assert any("Розрив у сприйнятті між вчителями та учнями" in b for b in bullets)
     assert any(f"46,5{NBSP}%" in b and "Вчителі мене підтримують" in b for b in bullets)
-    dashes = [p.text for p in paragraphs if p.style.name == "List Dash"]
+    dashes = [p.text for p in paragraphs if p.style.name == styles.DASH]
     assert dashes and dashes[-1].endswith(".") and all(d.endswith(";") for d in dashes[:-1])
     numbered = [p.text for p in paragraphs if p.style.name == "List Number"]
     assert numbered and all(n.endswith(".") for n in numbered)
@@ -289,8 +292,35 @@ def test_page_setup_and_styles(document):
         style_fonts = document.styles[name].element.rPr.find(qn("w:rFonts"))
         assert style_fonts.get(qn("w:ascii")) == "Times New Roman", name
         assert style_fonts.get(qn("w:asciiTheme")) is None, name
-    for name in ("List Bullet", "List Number", "List Dash"):
+    for name in ("List Bullet", "List Number", styles.DASH, styles.SUB_ITEM):
         assert document.styles[name].element.pPr.find(qn("w:numPr")) is not None, name
+
+
+def test_custom_styles_have_ukrainian_names_and_ascii_ids(document):
+    for name, style_id in styles.STYLE_IDS.items():
+        style = document.styles[name]
+        assert re.search("[а-яіїєґ]", style.name), name  # i18n: data
+        assert style.style_id == style_id
+
+
+def _list_indent(document, style_name: str) -> tuple[int, int]:
+    """Return the (left, hanging) indent in twips of the list a style is numbered with."""
+    num_id = document.styles[style_name].element.pPr.numPr.numId.val
+    numbering = document.part.numbering_part.element
+    num = numbering.num_having_numId(num_id)
+    abstract = next(
+        a
+        for a in numbering.findall(qn("w:abstractNum"))
+        if a.get(qn("w:abstractNumId")) == str(num.abstractNumId.val)
+    )
+    ind = abstract.find(f"{qn('w:lvl')}/{qn('w:pPr')}/{qn('w:ind')}")
+    return int(ind.get(qn("w:left"))), int(ind.get(qn("w:hanging")))
+
+
+def test_recommendation_items_are_indented_under_their_number(document):
+    number_left, _ = _list_indent(document, styles.NUMBER)
+    item_left, item_hanging = _list_indent(document, styles.SUB_ITEM)
+    assert item_left - item_hanging == number_left  # the dash where the number's text begins
 
 
 def test_no_run_carries_its_own_font(document):
@@ -338,9 +368,10 @@ def test_working_group_texts_replace_the_defaults(analysis):
     assert paragraphs[heading + 3] == "Критерії висвітлено на стендах."
     bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
     assert bullets == ["Недостатня прозорість критеріїв для учнів."]
-    dashes = [p.text for p in document.paragraphs if p.style.name == "List Dash"]
-    assert dashes[:2] == ["вчителям аргументувати оцінку учнів;", "залучати учнів."]
-    assert dashes[2:] == ["Оприлюднити.", "Пояснити."]  # recommendation items are sentences
+    dashes = [p.text for p in document.paragraphs if p.style.name == styles.DASH]
+    assert dashes == ["вчителям аргументувати оцінку учнів;", "залучати учнів."]
+    items = [p.text for p in document.paragraphs if p.style.name == styles.SUB_ITEM]
+    assert items == ["Оприлюднити.", "Пояснити."]  # recommendation items are sentences
     numbered = [p.text for p in document.paragraphs if p.style.name == "List Number"]
     assert numbered == ["Забезпечення прозорості критеріїв:", "Провести тренінги для вчителів."]
     assert paragraphs[-2:] == [

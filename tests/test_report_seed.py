@@ -17,6 +17,7 @@ from docx import Document
 
 from app.extensions import db
 from app.models import Campaign
+from app.reports import styles
 from app.reports.document import ReportStats, charted_questions
 from app.reports.language import NBSP
 from app.reports.service import campaign_report, report_filename
@@ -131,7 +132,7 @@ def test_seed_document(campaign):
         assert "None" not in text and "TODO" not in text and "{" not in text, text
 
     # Every response count is printed with the right agreement.
-    counts = {p.text for p in paragraphs if p.style.name == "Response Count"}
+    counts = {p.text for p in paragraphs if p.style.name == styles.RESPONSE_COUNT}
     assert {"31 відповідь", "71 відповідь", "80 відповідей"} <= counts
     for count in counts:
         assert re.fullmatch(r"\d+ (відповідь|відповіді|відповідей)", count), count

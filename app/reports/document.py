@@ -998,7 +998,7 @@ class _Builder:
                 text = title.rstrip(".:") + ":" if item.items else _sentence(title)
                 _set_paragraph_numbering(self._paragraph(text, styles.NUMBER), num_id)
             if item.items:
-                self._list(list(item.items), styles.DASH)
+                self._list(list(item.items), styles.SUB_ITEM)
 
     def _closing(self) -> None:
         if self.texts.closing:

@@ -20,24 +20,41 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Mm, Pt, RGBColor
 from docx.styles.style import BaseStyle, ParagraphStyle
 
+from app.vocabulary import N_
+
 FONT = "Times New Roman"
 BODY_SIZE = Pt(14)
 CAPTION_SIZE = Pt(12)
 FIRST_LINE_INDENT = Cm(1.25)
 BLACK = RGBColor(0, 0, 0)
+NUMBER_HANG_CM = 0.63  # from a list item's bullet or number to its text
 
-# Custom style names (English identifiers; Word shows them in the style gallery).
-REPORT_SUBTITLE = "Report Subtitle"
-SCHOOL_LINE = "School Line"
-RESPONSE_COUNT = "Response Count"
-FIGURE = "Figure"
+# Custom style names: Ukrainian, as Word shows them in the style gallery to the people who edit
+# the довідка (built-in styles such as «Heading 1» are named by Word in the user's language).
+# They are marked for the catalog but never translated at run time: a name is also the key the
+# builder and the tests look a style up by. Each gets a stable ASCII style id (STYLE_IDS).
+REPORT_SUBTITLE = N_("Підзаголовок довідки")
+SCHOOL_LINE = N_("Назва закладу")
+RESPONSE_COUNT = N_("Кількість відповідей")
+FIGURE = N_("Діаграма")
 TOPIC_HEADING = "Heading 2"
 BULLET = "List Bullet"
-DASH = "List Dash"
+DASH = N_("Список з тире")
+SUB_ITEM = N_("Підпункт рекомендації")
 NUMBER = "List Number"
 LEAD = "Strong"
-SIGNATURE = "Signature Line"
-FINDING = "Finding"
+SIGNATURE = N_("Підпис")
+FINDING = N_("Висновок щодо питання")
+STYLE_IDS = {
+    REPORT_SUBTITLE: "ReportSubtitle",
+    SCHOOL_LINE: "SchoolLine",
+    RESPONSE_COUNT: "ResponseCount",
+    FIGURE: "Figure",
+    DASH: "ListDash",
+    SUB_ITEM: "RecommendationItem",
+    SIGNATURE: "SignatureLine",
+    FINDING: "Finding",
+}
 
 
 def _set_fonts(style: BaseStyle, size: Pt | None = None) -> None:
@@ -87,6 +104,8 @@ def _paragraph_style(document: DocumentObject, name: str, base: str = "Normal") 
         return styles[name]
     except KeyError:
         style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        if name in STYLE_IDS:  # python-docx derives the id from the (Cyrillic) name
+            style.style_id = STYLE_IDS[name]
         style.base_style = styles[base]
         style.quick_style = True
         return style
@@ -231,7 +250,7 @@ def _abstract_numbering(
     ppr.append(tabs)
     ind = OxmlElement("w:ind")
     ind.set(qn("w:left"), str(int(Cm(indent_cm).twips)))
-    ind.set(qn("w:hanging"), str(int(Cm(0.63).twips)))
+    ind.set(qn("w:hanging"), str(int(Cm(NUMBER_HANG_CM).twips)))
     ppr.append(ind)
     level.append(ppr)
     rpr = OxmlElement("w:rPr")
@@ -273,6 +292,7 @@ def new_num(document: DocumentObject, abstract_id: int) -> int:
 BULLET_ABSTRACT = 101
 DASH_ABSTRACT = 102
 DECIMAL_ABSTRACT = 103
+SUB_DASH_ABSTRACT = 104
 
 
 @dataclass(frozen=True)
@@ -393,8 +413,10 @@ STYLE_SPECS = (
         space_after=Pt(2),
         keep_with_next=True,
     ),
-    # A finding sentence stays on the page of the caption and chart it describes.
-    StyleSpec(FINDING, keep_with_next=True),
+    # A finding may end a page: chaining it to the caption, count and chart after it (and the
+    # headings before it to it) moved blocks of half a page at once and left pages half blank.
+    # The caption and the count stay with their chart.
+    StyleSpec(FINDING),
     StyleSpec(FIGURE, alignment=_CENTER, first_line_indent=_NO_INDENT, space_after=Pt(10)),
     StyleSpec(SIGNATURE, alignment=_LEFT, first_line_indent=_NO_INDENT, space_before=Pt(24)),
     StyleSpec(LEAD, bold=True),
@@ -405,6 +427,7 @@ LIST_NUMBERING = (
     (BULLET, BULLET_ABSTRACT),
     (NUMBER, DECIMAL_ABSTRACT),
     (DASH, DASH_ABSTRACT),
+    (SUB_ITEM, SUB_DASH_ABSTRACT),
     (TOPIC_HEADING, BULLET_ABSTRACT),
 )
 
@@ -439,10 +462,13 @@ def apply_page_and_styles(document: DocumentObject) -> None:
     _abstract_numbering(numbering, BULLET_ABSTRACT, "bullet", "•", 1.25)
     _abstract_numbering(numbering, DASH_ABSTRACT, "bullet", "–", 1.25)
     _abstract_numbering(numbering, DECIMAL_ABSTRACT, "decimal", "%1.", 1.25)
+    # A recommendation's items: the dash where the text of the number above begins.
+    _abstract_numbering(numbering, SUB_DASH_ABSTRACT, "bullet", "–", 1.25 + NUMBER_HANG_CM)
     _paragraph_style(document, DASH, base=BULLET)
+    _paragraph_style(document, SUB_ITEM, base=BULLET)
     for name, abstract_id in LIST_NUMBERING:
         _set_numbering(styles[name], new_num(document, abstract_id))
-    for name in (BULLET, NUMBER, DASH):
+    for name in (BULLET, NUMBER, DASH, SUB_ITEM):
         style = styles[name]
         _set_fonts(style, BODY_SIZE)
         style.paragraph_format.first_line_indent = None
