@@ -209,6 +209,7 @@ OUTSIDE_AT = 1.12  # where an outside label would sit unless its neighbours push
 LEADER = 0.22  # from the pie's edge to the column of outside labels
 MARGIN = 0.06  # kept clear at the figure's edges
 LABEL_GAP = 0.02
+PIE_SIDE = 0.3  # white beside the pie where no labels are
 LEGEND_LEFT = 2.7
 SWATCH_W, SWATCH_H = 0.34, 0.2
 LEGEND_WRAP = 28
@@ -379,7 +380,7 @@ def pie_figure(labels: Sequence[str], values: Sequence[float]) -> Figure:
 
     def column_width(column: list[tuple[_Slice, Text, tuple[float, float]]]) -> float:
         widths = [size[0] for _, _, size in column]
-        return LEADER + max(widths) + MARGIN if widths else MARGIN
+        return LEADER + max(widths) + MARGIN if widths else PIE_SIDE
 
     cx = column_width(left) + PIE_RADIUS
     legend_left = max(LEGEND_LEFT, cx + PIE_RADIUS + column_width(right))
