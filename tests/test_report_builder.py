@@ -534,3 +534,29 @@ def test_dynamics_against_the_previous_year():
     t7 = next(t for t in texts if t.startswith("Вчителі впевнені"))
     assert t7.endswith("частка позитивних відповідей не змінилася.")
     assert any(t.startswith("Порівняно з 2023-2024 навчальним роком вона") for t in texts)
+
+
+def test_gap_difference_is_the_difference_of_the_printed_figures():
+    # 37/71 = 52,11… % and 61/80 = 76,25 %: printed 52,1 % and 76,3 %, whose difference is
+    # 24,2, while the exact difference (24,137…) rounds to 24,1.
+    students = {"full": 18, "mostly": 19, "partly": 18, "none": 16}
+    parents = {"full": 30, "mostly": 31, "partly": 11, "none": 8}
+    counts = {
+        **COUNTS,
+        ("students", "s2"): QuestionCounts(71, students),
+        ("parents", "p5"): QuestionCounts(80, parents),
+    }
+    analysis = analyze(
+        INFO, DEFINITION, QUESTIONS, CampaignCounts(respondents=RESPONDENTS, questions=counts)
+    )
+    pair = {"students", "parents"}
+    gap = next(
+        g
+        for g in analysis.gaps
+        if g.construct == "criteria_understanding" and {g.role_a, g.role_b} == pair
+    )
+    assert gap.key and abs(gap.difference_pp) == 24.1, "the analysis keeps its own rounding"
+    text = full_text(reopen(build_report(analysis)))
+    assert f"52,1{NBSP}%" in text and f"76,3{NBSP}%" in text
+    assert f"різниця 24,2{NBSP}в.{NBSP}п." in text
+    assert f"24,1{NBSP}в.{NBSP}п." not in text
