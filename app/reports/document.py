@@ -29,6 +29,7 @@ from app.reports import charts, styles
 from app.reports.errors import ReportError
 from app.reports.language import (
     DASH,
+    NBSP,
     QUESTIONNAIRES_ACCUSATIVE,
     count_phrase,
     counted,
@@ -42,6 +43,7 @@ from app.reports.language import (
     quoted,
     quoted_question,
     role_names,
+    typeset,
 )
 from app.reports.texts import Recommendation, ReportTexts
 from app.text_safety import printable
@@ -223,6 +225,11 @@ def _with_lead(lead: str, figures: str, multiple: bool) -> str:
     return f"{lead}{note}: {figures}."
 
 
+def _printed(text: str) -> str:
+    """Return ``text`` as the document prints it: control characters dropped, typeset."""
+    return typeset(printable(text))
+
+
 def _printed_pp(a: float | None, b: float | None) -> str:
     """Return the difference of two printed figures in percentage points («24,2 в. п.»).
 
@@ -296,28 +303,29 @@ class _Builder:
     def _properties(self) -> None:
         info = self.analysis.campaign
         properties = self.document.core_properties
-        properties.title = printable(
+        properties.title = _printed(
             _(
                 "Довідка: %(direction_title)s, %(academic_year)s",
                 direction_title=info.direction_title,
                 academic_year=info.academic_year,
             )
         )
-        properties.subject = printable(info.direction_title)
+        properties.subject = _printed(info.direction_title)
         properties.author = printable(info.school)
         properties.language = "uk-UA"
         properties.comments = "Anketa"
 
     def _paragraph(self, text: str = "", style: str | None = None) -> Paragraph:
         # Every text enters the document here or in _lead_paragraph: an old row holding a
-        # control character (python-docx refuses them) loses it instead of failing the build.
-        return self.document.add_paragraph(printable(text), style=style)
+        # control character (python-docx refuses them) loses it instead of failing the build,
+        # and every text gets the довідка's typography (language.typeset).
+        return self.document.add_paragraph(_printed(text), style=style)
 
     def _lead_paragraph(self, lead: str, text: str, style: str | None = None) -> Paragraph:
         """A paragraph opening with a bold lead phrase («Ключова розбіжність:»)."""
         paragraph = self._paragraph(style=style)
-        paragraph.add_run(lead, style=styles.LEAD)
-        paragraph.add_run(printable(" " + text))
+        paragraph.add_run(_printed(lead), style=styles.LEAD)
+        paragraph.add_run(_printed(" " + text))
         return paragraph
 
     def _paragraphs(self, text: str, style: str | None = None) -> None:
@@ -366,7 +374,7 @@ class _Builder:
         info = self.analysis.campaign
         if info.opens_on and info.closes_on:
             return _(
-                "У період з %(opens_on)s по %(closes_on)s (%(academic_year)s навчальний рік)",
+                "У період з %(opens_on)s до %(closes_on)s (%(academic_year)s навчальний рік)",
                 opens_on=format(info.opens_on, "%d.%m.%Y"),
                 closes_on=format(info.closes_on, "%d.%m.%Y"),
                 academic_year=info.academic_year,
@@ -391,10 +399,11 @@ class _Builder:
             if self.texts.order_date:
                 order += _(" від %(order_date)s", order_date=self.texts.order_date)
             if self.texts.order_number:
-                order += f" № {self.texts.order_number.lstrip('№ ')}"
+                order += f" №{NBSP}{self.texts.order_number.lstrip('№ ' + NBSP)}"
             group += f" ({order})"
-        if self.texts.working_group:
-            group += _(" у складі: %(members)s", members="; ".join(self.texts.working_group))
+        members = [m.strip().rstrip(";,").strip() for m in self.texts.working_group]
+        if members := [m for m in members if m]:
+            group += _(" у складі: %(members)s", members="; ".join(members))
         answered = [
             counted(self.analysis.respondents.get(role, 0), role_names(role).counted)
             for role in ROLES
@@ -405,14 +414,23 @@ class _Builder:
             if answered
             else _("підготовлено анкетування вчителів, здобувачів освіти та їхніх батьків")
         )
-        self._paragraph(
-            _(
+        if members:
+            # The members are separated by «;», so the clauses after the list are too: a
+            # comma would run the last member into «затверджено …».
+            steps = _(
+                "Для цього було %(group)s; затверджено орієнтовний план роботи робочої "
+                "групи; призначено відповідального; %(survey)s.",
+                group=group,
+                survey=survey,
+            )
+        else:
+            steps = _(
                 "Для цього було %(group)s, затверджено орієнтовний план роботи робочої "
                 "групи, призначено відповідального, %(survey)s.",
                 group=group,
                 survey=survey,
             )
-        )
+        self._paragraph(steps)
         if imports := self._imports_sentence():
             self._paragraph(imports)
         absent = [role for role in ROLES if self.analysis.respondents.get(role, 0) == 0]
