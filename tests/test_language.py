@@ -15,6 +15,7 @@ from app.reports.language import (
     lower_first,
     quoted,
     role_names,
+    typeset,
 )
 from app.vocabulary import parse_level
 
@@ -134,3 +135,21 @@ def test_unknown_level():
     assert parse_level(None) is None
     with pytest.raises(KeyError):
         level_phrase("дивовижний")
+
+
+@pytest.mark.parametrize(
+    ("raw", "printed"),
+    [
+        ("зворотний зв'язок, ім\u02bcя", "зворотний зв\u2019язок, ім\u2019я"),
+        ("Інформацію я отримую...", "Інформацію я отримую…"),
+        (f"зросла на 5,0 в.{NBSP}п..", f"зросла на 5,0 в.{NBSP}п."),
+        (f"25,4{NBSP}% — «так»", f"25,4{NBSP}%{NBSP}— «так»"),
+        ("у 2024-2025 навчальному році", "у 2024–2025 навчальному році"),
+        ("з 03.02.2025 по 18.04.2025", "з 03.02.2025 до 18.04.2025"),
+        ("03.02.2025 - 18.04.2025", "03.02.2025–18.04.2025"),
+        ("Гімназія №1, наказ № 15", f"Гімназія №{NBSP}1, наказ №{NBSP}15"),
+        ("учителя-предметника, 5-6 класи, 2025-2024", "учителя-предметника, 5-6 класи, 2025-2024"),
+    ],
+)
+def test_typeset(raw, printed):
+    assert typeset(raw) == printed

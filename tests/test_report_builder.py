@@ -121,9 +121,9 @@ def test_title_and_subject_line(document):
     assert title.text == "Довідка"
     assert (
         "Про аналіз роботи з розбудови внутрішньої системи якості освіти за напрямом "
-        "«Система оцінювання здобувачів освіти» у 2024-2025 навчальному році." in texts
+        "«Система оцінювання здобувачів освіти» у 2024–2025 навчальному році." in texts
     )
-    assert texts[0] == "Гімназія №1"
+    assert texts[0] == f"Гімназія №{NBSP}1"
 
 
 def test_introduction_counts_respondents_with_agreement(document):
@@ -162,8 +162,8 @@ def test_topics_are_bulleted_sub_headings_in_order(document):
 def test_single_choice_finding_caption_and_count(document):
     texts = texts_of(document)
     assert (
-        f"Вчителі впевнені у своєму розумінні критеріїв оцінювання: 80,6{NBSP}% — «у повній "
-        f"мірі», 19,4{NBSP}% — «здебільшого»." in texts
+        f"Вчителі впевнені у своєму розумінні критеріїв оцінювання: 80,6{NBSP}%{NBSP}— «у повній "
+        f"мірі», 19,4{NBSP}%{NBSP}— «здебільшого»." in texts
     )
     assert "7. Я розумію що таке критерії оцінювання. Виберіть лише один варіант." in texts
     caption = next(p for p in document.paragraphs if p.text.startswith("7. Я розумію"))
@@ -180,16 +180,17 @@ def test_single_choice_finding_caption_and_count(document):
 def test_default_finding_in_the_seed_pattern(document):
     assert (
         f"На питання «Оцінювання моїх навчальних досягнень містить зрозумілі вимоги» 25,4{NBSP}% "
-        f"опитаних учнів відповіли «у повній мірі», 33,8{NBSP}% — «здебільшого», "
-        f"18,3{NBSP}% — «частково», 22,5{NBSP}% — «зовсім ні»." in texts_of(document)
+        f"опитаних учнів відповіли «у повній мірі», 33,8{NBSP}%{NBSP}— «здебільшого», "
+        f"18,3{NBSP}%{NBSP}— «частково», 22,5{NBSP}%{NBSP}— «зовсім ні»." in texts_of(document)
     )
 
 
 def test_multiple_choice_sorted_by_share_and_marked(document):
     text = full_text(document)
     assert (
-        "(можна обрати кілька варіантів) опитані вчителі обрали: «від учителя-предметника» — "
-        f"93,5{NBSP}%, «від класного керівника» — 64,5{NBSP}%, «на сайті школи» — 38,7{NBSP}%."
+        f"(можна обрати кілька варіантів) опитані вчителі обрали: «від учителя-предметника»{NBSP}— "
+        f"93,5{NBSP}%, «від класного керівника»{NBSP}— 64,5{NBSP}%, «на сайті школи»{NBSP}— "
+        f"38,7{NBSP}%."
     ) in text
     assert "6. Як здобувачі освіти дізнаються про критерії? (можна обрати кілька варіантів)" in text
 
@@ -358,8 +359,8 @@ def test_working_group_texts_replace_the_defaults(analysis):
         "У лютому – квітні 2025 р. в закладі освіти було проведено самооцінювання"
     )
     assert (
-        "Для цього було створено робочу групу (наказ від 03.02.2025 № 15) у складі: "
-        "Іваненко О. П.; Петренко М. І., затверджено" in full_text(document)
+        f"Для цього було створено робочу групу (наказ від 03.02.2025 №{NBSP}15) у складі: "
+        "Іваненко О. П.; Петренко М. І.; затверджено" in full_text(document)
     )
     heading = paragraphs.index(
         "1. Наявність відкритої, прозорої і зрозумілої системи оцінювання (вимога 2.1)."
@@ -450,7 +451,7 @@ def test_questionnaire_template_phrase_is_filled():
         INFO, DEFINITION, questions, CampaignCounts(respondents=RESPONDENTS, questions=COUNTS)
     )
     text = full_text(reopen(build_report(analysis)))
-    assert f"Учні: 25,4{NBSP}% — «у повній мірі»" in text
+    assert f"Учні: 25,4{NBSP}%{NBSP}— «у повній мірі»" in text
     assert "(усього 71 відповідь)." in text
     # A malformed template falls back to the default sentence.
     assert "На питання «Чи доступна інформація про критерії?» 28,4" in text
@@ -505,10 +506,10 @@ def test_several_options_note_is_not_repeated():
     assert finding.count("кілька варіантів") == 1
     assert finding.startswith(
         "На питання «Інформацію про критерії я отримую» (можна обрати кілька варіантів) "
-        f"опитані учні обрали: «від учителя-предметника» — 84,5{NBSP}%"
+        f"опитані учні обрали: «від учителя-предметника»{NBSP}— 84,5{NBSP}%"
     )
     assert (
-        "9. Інформацію про критерії я отримую... (можна обрати декілька варіантів відповідей) "
+        "9. Інформацію про критерії я отримую… (можна обрати декілька варіантів відповідей) "
         "Виберіть усе, що підходить." in texts
     )
 
@@ -559,9 +560,35 @@ def test_dynamics_against_the_previous_year():
     texts = texts_of(reopen(build_report(analysis)))
     s2 = next(t for t in texts if t.startswith("На питання «Оцінювання моїх навчальних"))
     assert s2.endswith(
-        "Порівняно з 2023-2024 навчальним роком частка позитивних відповідей зросла на "
+        "Порівняно з 2023–2024 навчальним роком частка позитивних відповідей зросла на "
         f"19,2{NBSP}в.{NBSP}п. (з 40,0{NBSP}% до 59,2{NBSP}%)."
     )
     t7 = next(t for t in texts if t.startswith("Вчителі впевнені"))
     assert t7.endswith("частка позитивних відповідей не змінилася.")
-    assert any(t.startswith("Порівняно з 2023-2024 навчальним роком вона") for t in texts)
+    assert any(t.startswith("Порівняно з 2023–2024 навчальним роком вона") for t in texts)
+
+
+def test_gap_difference_is_the_difference_of_the_printed_figures():
+    # 37/71 = 52,11… % and 61/80 = 76,25 %: printed 52,1 % and 76,3 %, whose difference is
+    # 24,2, while the exact difference (24,137…) rounds to 24,1.
+    students = {"full": 18, "mostly": 19, "partly": 18, "none": 16}
+    parents = {"full": 30, "mostly": 31, "partly": 11, "none": 8}
+    counts = {
+        **COUNTS,
+        ("students", "s2"): QuestionCounts(71, students),
+        ("parents", "p5"): QuestionCounts(80, parents),
+    }
+    analysis = analyze(
+        INFO, DEFINITION, QUESTIONS, CampaignCounts(respondents=RESPONDENTS, questions=counts)
+    )
+    pair = {"students", "parents"}
+    gap = next(
+        g
+        for g in analysis.gaps
+        if g.construct == "criteria_understanding" and {g.role_a, g.role_b} == pair
+    )
+    assert gap.key and abs(gap.difference_pp) == 24.1, "the analysis keeps its own rounding"
+    text = full_text(reopen(build_report(analysis)))
+    assert f"52,1{NBSP}%" in text and f"76,3{NBSP}%" in text
+    assert f"різниця 24,2{NBSP}в.{NBSP}п." in text
+    assert f"24,1{NBSP}в.{NBSP}п." not in text

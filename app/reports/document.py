@@ -24,10 +24,12 @@ from docx.text.paragraph import Paragraph
 from flask_babel import gettext as _
 
 from app.analysis.results import CampaignAnalysis, Gap, QuestionResult, Requirement
+from app.analysis.stats import subtract_printed
 from app.reports import charts, styles
 from app.reports.errors import ReportError
 from app.reports.language import (
     DASH,
+    NBSP,
     QUESTIONNAIRES_ACCUSATIVE,
     count_phrase,
     counted,
@@ -41,6 +43,7 @@ from app.reports.language import (
     quoted,
     quoted_question,
     role_names,
+    typeset,
 )
 from app.reports.texts import Recommendation, ReportTexts
 from app.text_safety import printable
@@ -222,6 +225,20 @@ def _with_lead(lead: str, figures: str, multiple: bool) -> str:
     return f"{lead}{note}: {figures}."
 
 
+def _printed(text: str) -> str:
+    """Return ``text`` as the document prints it: control characters dropped, typeset."""
+    return typeset(printable(text))
+
+
+def _printed_pp(a: float | None, b: float | None) -> str:
+    """Return the difference of two printed figures in percentage points («24,2 в. п.»).
+
+    The analysis rounds its difference from the unrounded shares (52.06 − 76.32 → 24.3 or
+    24.1), which a reader cannot check against the printed 52,1 % and 76,3 %; the довідка
+    prints the exact difference of the figures it shows (24,2)."""
+    return format_pp(subtract_printed(a, b) or 0)
+
+
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -286,28 +303,29 @@ class _Builder:
     def _properties(self) -> None:
         info = self.analysis.campaign
         properties = self.document.core_properties
-        properties.title = printable(
+        properties.title = _printed(
             _(
                 "Довідка: %(direction_title)s, %(academic_year)s",
                 direction_title=info.direction_title,
                 academic_year=info.academic_year,
             )
         )
-        properties.subject = printable(info.direction_title)
+        properties.subject = _printed(info.direction_title)
         properties.author = printable(info.school)
         properties.language = "uk-UA"
         properties.comments = "Anketa"
 
     def _paragraph(self, text: str = "", style: str | None = None) -> Paragraph:
         # Every text enters the document here or in _lead_paragraph: an old row holding a
-        # control character (python-docx refuses them) loses it instead of failing the build.
-        return self.document.add_paragraph(printable(text), style=style)
+        # control character (python-docx refuses them) loses it instead of failing the build,
+        # and every text gets the довідка's typography (language.typeset).
+        return self.document.add_paragraph(_printed(text), style=style)
 
     def _lead_paragraph(self, lead: str, text: str, style: str | None = None) -> Paragraph:
         """A paragraph opening with a bold lead phrase («Ключова розбіжність:»)."""
         paragraph = self._paragraph(style=style)
-        paragraph.add_run(lead, style=styles.LEAD)
-        paragraph.add_run(printable(" " + text))
+        paragraph.add_run(_printed(lead), style=styles.LEAD)
+        paragraph.add_run(_printed(" " + text))
         return paragraph
 
     def _paragraphs(self, text: str, style: str | None = None) -> None:
@@ -356,7 +374,7 @@ class _Builder:
         info = self.analysis.campaign
         if info.opens_on and info.closes_on:
             return _(
-                "У період з %(opens_on)s по %(closes_on)s (%(academic_year)s навчальний рік)",
+                "У період з %(opens_on)s до %(closes_on)s (%(academic_year)s навчальний рік)",
                 opens_on=format(info.opens_on, "%d.%m.%Y"),
                 closes_on=format(info.closes_on, "%d.%m.%Y"),
                 academic_year=info.academic_year,
@@ -381,10 +399,11 @@ class _Builder:
             if self.texts.order_date:
                 order += _(" від %(order_date)s", order_date=self.texts.order_date)
             if self.texts.order_number:
-                order += f" № {self.texts.order_number.lstrip('№ ')}"
+                order += f" №{NBSP}{self.texts.order_number.lstrip('№ ' + NBSP)}"
             group += f" ({order})"
-        if self.texts.working_group:
-            group += _(" у складі: %(members)s", members="; ".join(self.texts.working_group))
+        members = [m.strip().rstrip(";,").strip() for m in self.texts.working_group]
+        if members := [m for m in members if m]:
+            group += _(" у складі: %(members)s", members="; ".join(members))
         answered = [
             counted(self.analysis.respondents.get(role, 0), role_names(role).counted)
             for role in ROLES
@@ -395,14 +414,23 @@ class _Builder:
             if answered
             else _("підготовлено анкетування вчителів, здобувачів освіти та їхніх батьків")
         )
-        self._paragraph(
-            _(
+        if members:
+            # The members are separated by «;», so the clauses after the list are too: a
+            # comma would run the last member into «затверджено …».
+            steps = _(
+                "Для цього було %(group)s; затверджено орієнтовний план роботи робочої "
+                "групи; призначено відповідального; %(survey)s.",
+                group=group,
+                survey=survey,
+            )
+        else:
+            steps = _(
                 "Для цього було %(group)s, затверджено орієнтовний план роботи робочої "
                 "групи, призначено відповідального, %(survey)s.",
                 group=group,
                 survey=survey,
             )
-        )
+        self._paragraph(steps)
         if imports := self._imports_sentence():
             self._paragraph(imports)
         absent = [role for role in ROLES if self.analysis.respondents.get(role, 0) == 0]
@@ -715,7 +743,7 @@ class _Builder:
                         genitive=a.genitive,
                         percent2=format_percent(option.percent_b),
                         genitive2=b.genitive,
-                        pp=format_pp(option.difference_pp or 0),
+                        pp=_printed_pp(option.percent_a, option.percent_b),
                         p=self._p(option.p_value),
                     )
                 )
@@ -735,7 +763,7 @@ class _Builder:
                 genitive=a.genitive,
                 percent2=format_percent(gap.share_b),
                 genitive2=b.genitive,
-                pp=format_pp(gap.difference_pp or 0),
+                pp=_printed_pp(gap.share_a, gap.share_b),
                 p=self._p(gap.p_value, effect),
             )
         ]
@@ -789,7 +817,7 @@ class _Builder:
                     ": %(percent)s проти %(percent2)s позитивних відповідей (різниця %(pp)s)",
                     percent=format_percent(gap.share_a),
                     percent2=format_percent(gap.share_b),
-                    pp=format_pp(gap.difference_pp or 0),
+                    pp=_printed_pp(gap.share_a, gap.share_b),
                 )
             )
         for question in self._weak_questions():

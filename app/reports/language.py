@@ -9,6 +9,7 @@ at the end of a line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from babel import Locale
@@ -178,3 +179,87 @@ def join_list(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + _(" та ") + items[-1]
+
+
+# Typography of the printed text --------------------------------------------------------------
+# Every text enters the довідка through ``typeset``: the generated sentences, the working
+# group's texts and the questionnaires' wording alike, so one rule holds for all of them.
+
+APOSTROPHE = "\u2019"  # ’ — the one apostrophe of the довідка («зв’язок»)
+ELLIPSIS = "…"
+EN_DASH = "–"
+NUMERO = "№"
+
+_APOSTROPHES = re.compile(r"(?<=\w)['\u02bc](?=\w)")
+_THREE_DOTS = re.compile(r"\.{3,}")
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+_SPACED_DASH = re.compile(r"[ \t]+—")
+_YEAR_RANGE = re.compile(r"(?<![\d-])((?:19|20)\d\d)\s*[-‐‑–]\s*((?:19|20)\d\d)(?![\d-])")
+_DATE = r"\d{1,2}\.\d{1,2}\.\d{4}"
+_DATE_FROM_TO = re.compile(rf"\b([зЗ])\s+({_DATE})\s+по\s+({_DATE})")  # i18n: data
+_DATE_TO = "до"  # i18n: data — the word that replaces «по» in a Ukrainian date range
+_DATE_RANGE = re.compile(rf"({_DATE})\s*[-‐‑–—]\s*({_DATE})")
+_NUMERO = re.compile(r"№[ \t\u00a0]*(?=\S)")
+
+
+def apostrophes(text: str) -> str:
+    """Return ``text`` with the typewriter ' and the modifier letter ʼ inside a word written
+    as ’ (U+2019): «зв'язок» → «зв’язок»."""
+    return _APOSTROPHES.sub(APOSTROPHE, text)
+
+
+def ellipses(text: str) -> str:
+    """Return ``text`` with «...» written as one character «…»."""
+    return _THREE_DOTS.sub(ELLIPSIS, text)
+
+
+def single_full_stops(text: str) -> str:
+    """Return ``text`` without a doubled full stop: «на 5,0 в. п..» → «на 5,0 в. п.»."""
+    return _DOUBLE_STOP.sub(".", text)
+
+
+def unbroken_dashes(text: str) -> str:
+    """Return ``text`` with a no-break space before every «—», so no line starts with a dash
+    («25,4 % — повністю»)."""
+    return _SPACED_DASH.sub(NBSP + "—", text)
+
+
+def year_ranges(text: str) -> str:
+    """Return ``text`` with an en dash between the years of a range: «2024-2025» →
+    «2024–2025» (the academic year is stored with a hyphen)."""
+
+    def replace(match: re.Match[str]) -> str:
+        first, last = match.group(1), match.group(2)
+        return f"{first}{EN_DASH}{last}" if int(last) > int(first) else match.group(0)
+
+    return _YEAR_RANGE.sub(replace, text)
+
+
+def date_ranges(text: str) -> str:
+    """Return ``text`` with date ranges written «з 03.02.2025 до 18.04.2025» (never «по»),
+    and a bare «03.02.2025 - 18.04.2025» as «03.02.2025–18.04.2025»."""
+    text = _DATE_FROM_TO.sub(rf"\1 \2 {_DATE_TO} \3", text)
+    return _DATE_RANGE.sub(rf"\1{EN_DASH}\2", text)
+
+
+def numero(text: str) -> str:
+    """Return ``text`` with a no-break space after «№»: «№1» → «№ 1»."""
+    return _NUMERO.sub(NUMERO + NBSP, text)
+
+
+TYPOGRAPHY_RULES = (
+    apostrophes,
+    ellipses,
+    single_full_stops,
+    unbroken_dashes,
+    year_ranges,
+    date_ranges,
+    numero,
+)
+
+
+def typeset(text: str) -> str:
+    """Return ``text`` with every rule of the довідка's typography applied (see above)."""
+    for rule in TYPOGRAPHY_RULES:
+        text = rule(text)
+    return text

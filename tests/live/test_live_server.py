@@ -41,6 +41,7 @@ from werkzeug.routing import AnyConverter, Rule
 
 from app import create_app
 from app.analysis.results import ROLES
+from app.reports.language import typeset
 from tests.live.server import (
     LOGOUT_EMAIL,
     PASSWORD,
@@ -311,7 +312,8 @@ def check_docx(visit: Visit, world: World) -> None:
     styled = [(p.style.name, p.text) for p in document.paragraphs if p.text.strip()]
     assert ("Title", "Довідка") in styled, "no «Довідка» title"
     text = "\n".join(t for _s, t in styled)
-    name = world.school_names[world.campaigns[visit.campaign_id]]  # type: ignore[index]
+    # The довідка typesets the name as it prints every text («Ліцей №1» → «Ліцей № 1»).
+    name = typeset(world.school_names[world.campaigns[visit.campaign_id]])  # type: ignore[index]
     assert name in text or name in _table_text(document), f"the school «{name}» is not named"
 
 
