@@ -10,14 +10,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from app.analysis.rules import positive_values, round_half_up
+from app.analysis.rules import positive_values, round_half_up, subtract_printed
 from app.analysis.stats import (
     NO_TEST,
     PERMUTATIONS,
     homogeneity_test,
     percent,
     permutation_p_value,
-    subtract_printed,
 )
 
 

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.analysis.engine import CampaignCounts, analyze
-from app.analysis.results import Thresholds
+from app.analysis.results import Gap, OptionGap, Thresholds
 from app.analysis.rules import round_half_up
 from app.dashboard import charts, services
 from app.reports.document import ReportStats, build_report
@@ -147,3 +147,11 @@ def _spelled_out(pattern: str) -> set[str]:
 @pytest.mark.parametrize(("pattern", "home"), ONE_HOME)
 def test_each_rule_and_word_is_written_in_one_place(pattern, home):
     assert _spelled_out(pattern) == ({home} if home else set())
+
+
+def test_every_printed_difference_is_the_difference_of_the_printed_figures():
+    # 37 of 71 and 61 of 80: 52,1 % and 76,3 % are printed; the unrounded gap rounds to 24,1
+    option = OptionGap("o", "Варіант", 52.1, 76.3, -24.1, 0.001, "chi2", True)
+    gap = Gap("c", "ordinal", "students", "parents", "s1", "p1", 71, 80, 52.1, 76.3, -24.1,
+              9.0, 0.001, 0.3, "chi2", True)  # fmt: skip
+    assert option.printed_difference_pp == gap.printed_difference_pp == -24.2

@@ -31,14 +31,13 @@ from app.analysis.results import (
     Thresholds,
     Topic,
 )
-from app.analysis.rules import positive_values, round_half_up
+from app.analysis.rules import positive_values, round_half_up, subtract_printed
 from app.analysis.stats import (
     TestResult,
     homogeneity_test,
     percent,
     rounded,
     share,
-    subtract_printed,
 )
 from app.vocabulary import (
     DEFAULT_KEY_GAP,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.analysis.rules import subtract_printed
 from app.vocabulary import (
     DEFAULT_KEY_GAP,
     DEFAULT_LEVELS,
@@ -311,6 +312,12 @@ class OptionGap:
     test: str | None  # "chi2" | "exact" | None (nothing to test)
     key: bool
 
+    @property
+    def printed_difference_pp(self) -> float | None:
+        """percent_a − percent_b of the printed figures: what the pages and the довідка print
+        (``difference_pp``, rounded from the unrounded shares, can differ by 0.1)."""
+        return subtract_printed(self.percent_a, self.percent_b)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "option": self.option_key,
@@ -353,6 +360,12 @@ class Gap:
     test: str | None
     key: bool
     option_gaps: tuple[OptionGap, ...] = ()
+
+    @property
+    def printed_difference_pp(self) -> float | None:
+        """share_a − share_b of the printed shares: what the pages and the довідка print
+        (``difference_pp``, rounded from the unrounded shares, can differ by 0.1)."""
+        return subtract_printed(self.share_a, self.share_b)
 
     def to_json(self) -> dict[str, Any]:
         return {

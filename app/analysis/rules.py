@@ -1,6 +1,7 @@
-"""Two rules that more than the analysis needs, each written once (docs/methodology.md): half-up
-rounding, which every printed figure follows, and the positive levels of a scale, which the
-questionnaire loader also stores as a scale's default ``positive`` list.
+"""Rules that more than the analysis needs, each written once (docs/methodology.md): half-up
+rounding, which every printed figure follows; the difference of two printed figures, which every
+printed difference is; and the positive levels of a scale, which the questionnaire loader also
+stores as a scale's default ``positive`` list.
 
 Kept apart from app/analysis/stats.py so that the pages, the довідка and the loader use them
 without importing SciPy.
@@ -44,3 +45,10 @@ def positive_values(values: Sequence[int]) -> frozenset[int]:
         return frozenset()
     top = 2 if len(distinct) >= 4 else 1
     return frozenset(distinct[:top])
+
+
+def subtract_printed(a: float | None, b: float | None) -> float | None:
+    """Return a − b of two printed one-decimal figures, exactly (80.6 − 75.1 = 5.5)."""
+    if a is None or b is None:
+        return None
+    return float(Decimal(str(a)) - Decimal(str(b)))

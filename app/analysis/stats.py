@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -41,13 +40,6 @@ def percent(count: int, total: int) -> float | None:
 def rounded(value: Fraction | None) -> float | None:
     """Round an optional exact percent to one decimal."""
     return None if value is None else round_half_up(value)
-
-
-def subtract_printed(a: float | None, b: float | None) -> float | None:
-    """Return a − b of two printed one-decimal figures, exactly (80.6 − 75.1 = 5.5)."""
-    if a is None or b is None:
-        return None
-    return float(Decimal(str(a)) - Decimal(str(b)))
 
 
 @dataclass(frozen=True)

@@ -244,12 +244,12 @@ def write_tables_xlsx(analysis: CampaignAnalysis, target: IO[bytes]) -> None:
         if gap.kind == "multiple":
             for option_gap in gap.option_gaps:
                 gaps.append([*common, option_gap.option_text, gap.n_a, gap.n_b,
-                             option_gap.percent_a, option_gap.percent_b, option_gap.difference_pp,
-                             option_gap.p_value, option_gap.test,
+                             option_gap.percent_a, option_gap.percent_b,
+                             option_gap.printed_difference_pp, option_gap.p_value, option_gap.test,
                              _("так") if option_gap.key else _("ні")])  # fmt: skip
         else:
             gaps.append([*common, None, gap.n_a, gap.n_b, gap.share_a, gap.share_b,
-                         gap.difference_pp, gap.p_value, gap.test,
+                         gap.printed_difference_pp, gap.p_value, gap.test,
                          _("так") if gap.key else _("ні")])  # fmt: skip
     scores = _TextSheet(workbook, _("Вимоги"))
     scores.append([_("Вимога"), _("Назва"), _("Оцінка, %"), *(_group(r) for r in ROLES)])

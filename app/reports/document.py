@@ -24,7 +24,6 @@ from docx.text.paragraph import Paragraph
 from flask_babel import gettext as _
 
 from app.analysis.results import CampaignAnalysis, Gap, QuestionResult, Requirement
-from app.analysis.stats import subtract_printed
 from app.reports import charts, styles
 from app.reports.errors import ReportError
 from app.reports.language import (
@@ -228,15 +227,6 @@ def _with_lead(lead: str, figures: str, multiple: bool) -> str:
 def _printed(text: str) -> str:
     """Return ``text`` as the document prints it: control characters dropped, typeset."""
     return typeset(printable(text))
-
-
-def _printed_pp(a: float | None, b: float | None) -> str:
-    """Return the difference of two printed figures in percentage points («24,2 в. п.»).
-
-    The analysis rounds its difference from the unrounded shares (52.06 − 76.32 → 24.3 or
-    24.1), which a reader cannot check against the printed 52,1 % and 76,3 %; the довідка
-    prints the exact difference of the figures it shows (24,2)."""
-    return format_pp(subtract_printed(a, b) or 0)
 
 
 def _capitalise(text: str) -> str:
@@ -743,7 +733,7 @@ class _Builder:
                         genitive=a.genitive,
                         percent2=format_percent(option.percent_b),
                         genitive2=b.genitive,
-                        pp=_printed_pp(option.percent_a, option.percent_b),
+                        pp=format_pp(option.printed_difference_pp or 0),
                         p=self._p(option.p_value),
                     )
                 )
@@ -763,7 +753,7 @@ class _Builder:
                 genitive=a.genitive,
                 percent2=format_percent(gap.share_b),
                 genitive2=b.genitive,
-                pp=_printed_pp(gap.share_a, gap.share_b),
+                pp=format_pp(gap.printed_difference_pp or 0),
                 p=self._p(gap.p_value, effect),
             )
         ]
@@ -817,7 +807,7 @@ class _Builder:
                     ": %(percent)s проти %(percent2)s позитивних відповідей (різниця %(pp)s)",
                     percent=format_percent(gap.share_a),
                     percent2=format_percent(gap.share_b),
-                    pp=_printed_pp(gap.share_a, gap.share_b),
+                    pp=format_pp(gap.printed_difference_pp or 0),
                 )
             )
         for question in self._weak_questions():
