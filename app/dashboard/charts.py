@@ -3,8 +3,9 @@
 A stacked bar is a row of ``<span>`` segments whose widths are the option percents; the same
 level of every scale has the same colour everywhere (``lvl-1`` the best … ``lvl-4`` the worst,
 ``unk`` for «не знаю»), nominal options (grades) take ``cat-N`` colours. Every bar carries its
-numbers as text (a label inside wide segments, ``title`` and an ``aria-label`` on the bar), and
-the template prints the same numbers in a table next to it.
+numbers as text (a label inside wide segments and an ``aria-label`` on the bar), and the
+template prints the same numbers in a table next to it (no ``title`` per segment or change mark:
+the page repeats them a thousand times and the table already says it).
 """
 
 from __future__ import annotations
@@ -80,9 +81,8 @@ def stacked_bar(options: Sequence[OptionResult], label: str) -> Markup:
         described.append(text)
         inner = format_number(option.percent) if option.percent >= LABEL_MIN_WIDTH else ""
         parts.append(
-            Markup('<span class="seg {cls}" style="width:{width:.1f}%" title="{title}">'
-                   "{inner}</span>").format(
-                cls=classes[option.key], width=option.percent, title=text, inner=inner
+            Markup('<span class="seg {cls}" style="width:{width:.1f}%">{inner}</span>').format(
+                cls=classes[option.key], width=option.percent, inner=inner
             )
         )  # fmt: skip
     aria = f"{label}: " + ("; ".join(described) if described else _("немає відповідей"))
@@ -120,21 +120,13 @@ def change_mark(change_pp: float | None) -> Markup:
         return Markup("")
     value = format_number(abs(change_pp))
     if change_pp > 0:
-        mark, cls, words = "▲", "up", _("зросла на")
+        mark, cls = "▲", "up"
     elif change_pp < 0:
-        mark, cls, words = "▼", "down", _("знизилась на")
+        mark, cls = "▼", "down"
     else:
-        return Markup('<span class="change same" title="{title}">= 0,0</span>').format(
-            title=_("без змін")
-        )
-    return Markup(
-        '<span class="change {cls}" title="{title}">{mark}\u00a0{value}\u00a0{points}</span>'
-    ).format(
-        cls=cls,
-        title=_("%(words)s %(value)s в. п.", words=words, value=value),
-        mark=mark,
-        value=value,
-        points=_(PERCENTAGE_POINTS),
+        return Markup('<span class="change same">= 0,0</span>')
+    return Markup('<span class="change {cls}">{mark}\u00a0{value}\u00a0{points}</span>').format(
+        cls=cls, mark=mark, value=value, points=_(PERCENTAGE_POINTS)
     )
 
 
