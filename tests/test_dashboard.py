@@ -94,7 +94,7 @@ def test_key_gap_first_in_summary_sorted_by_size(member_client, seed):
 
 
 def test_small_grade_hidden_with_reason(member_client, seed):
-    html = member_client.get(f"/campaigns/{seed.id}/results").get_data(as_text=True)
+    html = member_client.get(f"/campaigns/{seed.id}/results/groups").get_data(as_text=True)
     block = html[html.index('id="c-criteria_understanding"') :].split("</article>")[0]
     rows = {
         _text(m.group(1)).strip(): _text(m.group(2))

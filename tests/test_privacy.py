@@ -216,7 +216,7 @@ def test_the_results_api_hides_small_groups(member_client, small_group_campaign)
 
 
 def test_the_results_page_hides_small_groups(member_client, small_group_campaign):
-    response = member_client.get(f"/campaigns/{small_group_campaign.id}/results")
+    response = member_client.get(f"/campaigns/{small_group_campaign.id}/results/groups")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     rows = re.findall(r"<tr[^>]*>\s*<th scope=\"row\">7 клас</th>.*?</tr>", page, re.S)

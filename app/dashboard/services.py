@@ -82,6 +82,11 @@ class ConstructBlock:
         return scale_groups(self.questions)
 
     @property
+    def has_segments(self) -> bool:
+        """True when a question of the block has a breakdown by group to show."""
+        return any(q.segment_breakdown and q.segment_breakdown.cells for q in self.questions)
+
+    @property
     def base_notes(self) -> tuple[BaseNote, ...]:
         """Return a note for each shown ordinal question with «не знаю» answers."""
         return tuple(
@@ -147,6 +152,14 @@ class ResultsPage:
     roles: tuple[str, ...]
     open_answers: tuple[OpenAnswers, ...] = ()
     changes: Mapping[tuple[str, str], Any] = field(default_factory=dict)
+
+    @property
+    def blocks(self) -> tuple[ConstructBlock, ...]:
+        """Return every construct block of the page, in the page's order."""
+        return (
+            tuple(c for r in self.requirements for t in r.topics for c in t.constructs)
+            + self.others
+        )
 
     @property
     def summary_shown(self) -> tuple[GapItem, ...]:
