@@ -39,7 +39,7 @@ demo: $(STAMP) $(COMPILED)
 
 ## make test: the checks of `make lint`, then the whole suite on SQLite, then again on
 ## PostgreSQL when it is reachable (required in CI).
-test: lint
+test: lint node_modules/.package-lock.json
 	$(BIN)/pytest
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_URL)"; then \
 		echo "== the suite again on PostgreSQL ($(PG_URL))"; \
@@ -49,6 +49,12 @@ test: lint
 	else \
 		echo "PostgreSQL is not reachable at $(PG_URL): skipped the PostgreSQL run."; \
 	fi
+
+# The browser tests' axe-core (package.json); without npm the accessibility test skips locally
+# (in CI, where scripts/system-deps.sh installs npm, it fails instead).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund; \
+	else echo "npm is not installed: the accessibility test will skip (CI needs it)."; fi
 
 ## make serve: production server (gunicorn) on $(HOST):$(PORT); set DATABASE_URL, SECRET_KEY
 ## and ANKETA_BASE_URL (gunicorn.conf.py refuses to start without it).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite needs from the system, installed from Debian's packages when missing:
 # Chromium (browser tests), LibreOffice and poppler (the довідка converts to PDF and pages),
-# fonts with Cyrillic, and a running PostgreSQL on 127.0.0.1:5432 that trusts local connections.
+# fonts with Cyrillic, npm (the browser tests' axe-core, package.json), and a running PostgreSQL on 127.0.0.1:5432 that trusts local connections.
 set -euo pipefail
 
 need=()
@@ -11,6 +11,7 @@ command -v pdftoppm >/dev/null || need+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || need+=(fonts-liberation)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
+command -v npm >/dev/null || need+=(npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing from Debian's packages: ${need[*]}"
@@ -29,4 +30,9 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
   psql -h 127.0.0.1 -U postgres -d postgres -tc "SELECT 1 FROM pg_database WHERE datname='test'" \
     | grep -q 1 || psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE test"
+fi
+
+# The JavaScript the browser tests inject (axe-core), at the versions of package-lock.json.
+if [ ! -e node_modules/axe-core/axe.min.js ]; then
+  npm ci --no-audit --no-fund
 fi

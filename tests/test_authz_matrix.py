@@ -75,6 +75,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("api.campaign_results", "GET"): API,
     ("reports.report", "GET"): READ,
     ("dashboard.results", "GET"): READ,
+    ("dashboard.groups", "GET"): READ,
     ("dashboard.level", "POST"): EDIT,
     ("dashboard.texts", "GET"): READ,
     ("dashboard.texts", "POST"): EDIT,

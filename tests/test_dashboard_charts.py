@@ -33,8 +33,8 @@ def test_same_level_same_colour(values, classes):
 def test_stacked_bar_widths_labels_and_text():
     bar = str(charts.stacked_bar(options(4, 3, 2, 1, percents=[80.6, 19.4, 0.0, None]), "вчителі"))
     assert 'style="width:80.6%"' in bar and 'style="width:19.4%"' in bar
-    assert bar.count('class="seg') == 2  # empty options take no room
-    assert ">80,6</span>" in bar
+    assert bar.count('<i class="lvl-') == 2  # empty options take no room
+    assert ">80,6</i>" in bar
     assert 'aria-label="вчителі: Варіант 0: 80,6\u00a0%; Варіант 1: 19,4\u00a0%"' in bar
 
 

@@ -216,7 +216,7 @@ def test_the_results_api_hides_small_groups(member_client, small_group_campaign)
 
 
 def test_the_results_page_hides_small_groups(member_client, small_group_campaign):
-    response = member_client.get(f"/campaigns/{small_group_campaign.id}/results")
+    response = member_client.get(f"/campaigns/{small_group_campaign.id}/results/groups")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     rows = re.findall(r"<tr[^>]*>\s*<th scope=\"row\">7 клас</th>.*?</tr>", page, re.S)
@@ -273,3 +273,21 @@ def test_a_crash_on_a_respondent_page_logs_the_route_not_the_token(
     messages = [record.getMessage() for record in caplog.records]
     assert "Exception on /s/<token> [POST]" in messages
     assert not any(token in message or ADDRESS in message for message in messages)
+
+
+@pytest.mark.parametrize("viewer", ["member_client", "director_client"])
+@pytest.mark.parametrize(("teachers", "shown"), [(4, False), (5, True)])
+def test_the_results_page_hides_open_answers_of_a_small_group(
+    request, viewer, campaign, teachers, shown
+):
+    """Open answers are shown to the director and the working group, but never those of a
+    role the analysis hides (fewer respondents than the threshold, 5): not even one text."""
+    factories.make_responses(
+        campaign, "teachers", [({"understand": "full", "comment": "Мене легко впізнати"}, teachers)]
+    )
+    factories.make_responses(campaign, "students", [({"grade": "g5", "clear": "full"}, 6)])
+    client = request.getfixturevalue(viewer)
+    html = client.get(f"/campaigns/{campaign.id}/results").get_data(as_text=True)
+    assert html.count("Мене легко впізнати") == (teachers if shown else 0)
+    assert ('id="open-teachers-comment"' in html) is shown
+    assert ('href="#open-teachers-comment"' in html) is shown

@@ -769,6 +769,9 @@ def analyze(
         thresholds=thresholds,
         min_group_size=thresholds.min_group_size,
         hidden_roles=hidden_roles,
+        construct_names={
+            str(key): str(name) for key, name in (definition.get("constructs") or {}).items()
+        },
     )
     if previous is None:
         return analysis

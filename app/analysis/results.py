@@ -532,8 +532,16 @@ class CampaignAnalysis:
     min_group_size: int
     #: {role: reason} of the roles shown only as a count (PRIVACY_REASONS).
     hidden_roles: Mapping[str, str] = field(default_factory=dict)
+    #: {construct id: name} from the direction file's ``constructs:`` (may be empty).
+    construct_names: Mapping[str, str] = field(default_factory=dict)
 
     # Convenience lookups -----------------------------------------------------------------
+
+    def construct_name(self, construct: str) -> str:
+        """Return the name a construct is called by: the direction file's, else its id
+        humanised («criteria_access» → «Criteria access»); never a topic's or a question's."""
+        name = self.construct_names.get(construct)
+        return name or construct.replace("_", " ").replace("-", " ").strip().capitalize()
 
     def hidden_note(self, reason: str | None) -> str | None:
         """Return the words shown instead of a hidden group's figures, or None for ``None``."""

@@ -1,10 +1,11 @@
 """Server-made HTML/CSS charts for the results page: no script, no third-party request.
 
-A stacked bar is a row of ``<span>`` segments whose widths are the option percents; the same
+A stacked bar is a row of ``<i>`` segments whose widths are the option percents; the same
 level of every scale has the same colour everywhere (``lvl-1`` the best … ``lvl-4`` the worst,
 ``unk`` for «не знаю»), nominal options (grades) take ``cat-N`` colours. Every bar carries its
-numbers as text (a label inside wide segments, ``title`` and an ``aria-label`` on the bar), and
-the template prints the same numbers in a table next to it.
+numbers as text (a label inside wide segments and an ``aria-label`` on the bar), and the
+template prints the same numbers in a table next to it (no ``title`` per segment or change mark:
+the page repeats them a thousand times and the table already says it).
 """
 
 from __future__ import annotations
@@ -64,11 +65,13 @@ def level_classes(options: Sequence[OptionResult]) -> dict[str, str]:
     return classes
 
 
-def stacked_bar(options: Sequence[OptionResult], label: str) -> Markup:
+def stacked_bar(options: Sequence[OptionResult], label: str | None = None) -> Markup:
     """Return one horizontal 100 % bar of a single-choice distribution.
 
-    ``label`` names the group (e.g. «вчителі») for screen readers; options without answers
-    take no room. An empty distribution gives an empty grey bar.
+    With a ``label`` (the group, e.g. «вчителі») the bar is an image for screen readers that
+    says its numbers and prints them inside wide segments. Without one it is decoration
+    (``aria-hidden``, no numbers): the table cells next to it say them. Options without
+    answers take no room; an empty distribution gives an empty grey bar.
     """
     classes = level_classes(options)
     parts = []
@@ -76,15 +79,18 @@ def stacked_bar(options: Sequence[OptionResult], label: str) -> Markup:
     for option in options:
         if not option.percent:
             continue
-        text = f"{option.text}: {format_percent(option.percent)}"
-        described.append(text)
-        inner = format_number(option.percent) if option.percent >= LABEL_MIN_WIDTH else ""
+        described.append(f"{option.text}: {format_percent(option.percent)}")
+        shown = label is not None and option.percent >= LABEL_MIN_WIDTH
+        inner = format_number(option.percent) if shown else ""
         parts.append(
-            Markup('<span class="seg {cls}" style="width:{width:.1f}%" title="{title}">'
-                   "{inner}</span>").format(
-                cls=classes[option.key], width=option.percent, title=text, inner=inner
+            Markup('<i class="{cls}" style="width:{width:.1f}%">{inner}</i>').format(
+                cls=classes[option.key], width=option.percent, inner=inner
             )
         )  # fmt: skip
+    if label is None:
+        return Markup('<div class="bar" aria-hidden="true">{parts}</div>').format(
+            parts=Markup("").join(parts)
+        )
     aria = f"{label}: " + ("; ".join(described) if described else _("немає відповідей"))
     return Markup('<div class="bar" role="img" aria-label="{aria}">{parts}</div>').format(
         aria=aria, parts=Markup("").join(parts)
@@ -94,23 +100,31 @@ def stacked_bar(options: Sequence[OptionResult], label: str) -> Markup:
 def share_bar(percent: float | None, css_class: str = "share") -> Markup:
     """Return a single bar filled to ``percent`` (a multiple-choice option's share); the
     number is printed next to it by the template. None gives an empty bar."""
-    width = percent or 0.0
-    return Markup(
-        '<span class="hbar" aria-hidden="true"><span class="{cls}" style="width:{w:.1f}%">'
-        "</span></span>"
-    ).format(cls=css_class, w=width)
+    return Markup('<i class="hbar {cls}" style="--w:{w:.1f}%"></i>').format(
+        cls=css_class, w=percent or 0.0
+    )
 
 
 def legend(options: Sequence[OptionResult]) -> Markup:
-    """Return the colour legend of a distribution's options (text + swatch)."""
+    """Return the colour legend of a distribution's options (a swatch, then the text)."""
     classes = level_classes(options)
     items = [
-        Markup('<li><span class="swatch {cls}" aria-hidden="true"></span>{text}</li>').format(
+        Markup('<li><i class="{cls}"></i>{text}</li>').format(
             cls=classes[option.key], text=option.text
         )
         for option in options
     ]
     return Markup('<ul class="legend">{items}</ul>').format(items=Markup("").join(items))
+
+
+def legend_cells(options: Sequence[OptionResult]) -> Markup:
+    """Return the column headers of a distribution's table, each with its option's colour:
+    the legend of the bars in the rows below (one per answer scale)."""
+    classes = level_classes(options)
+    return Markup("").join(
+        Markup('<th><i class="{cls}"></i>{text}</th>').format(cls=classes[o.key], text=o.text)
+        for o in options
+    )
 
 
 def change_mark(change_pp: float | None) -> Markup:
@@ -120,21 +134,13 @@ def change_mark(change_pp: float | None) -> Markup:
         return Markup("")
     value = format_number(abs(change_pp))
     if change_pp > 0:
-        mark, cls, words = "▲", "up", _("зросла на")
+        mark, cls = "▲", "up"
     elif change_pp < 0:
-        mark, cls, words = "▼", "down", _("знизилась на")
+        mark, cls = "▼", "down"
     else:
-        return Markup('<span class="change same" title="{title}">= 0,0</span>').format(
-            title=_("без змін")
-        )
-    return Markup(
-        '<span class="change {cls}" title="{title}">{mark}\u00a0{value}\u00a0{points}</span>'
-    ).format(
-        cls=cls,
-        title=_("%(words)s %(value)s в. п.", words=words, value=value),
-        mark=mark,
-        value=value,
-        points=_(PERCENTAGE_POINTS),
+        return Markup('<span class="change same">= 0,0</span>')
+    return Markup('<span class="change {cls}">{mark}\u00a0{value}\u00a0{points}</span>').format(
+        cls=cls, mark=mark, value=value, points=_(PERCENTAGE_POINTS)
     )
 
 

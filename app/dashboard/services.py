@@ -1,9 +1,9 @@
 """What the results and texts pages show, arranged from a ``CampaignAnalysis``.
 
 Nothing here computes a statistic: every figure comes from ``analyze_campaign``. This module
-only groups (requirement → topic → construct), picks (the gaps of the summary, the change since
-the previous campaign) and sorts. The open-text answers are read here too: the analysis never
-looks at texts, and only the working group may read them.
+only groups (requirement → topic → construct, questions by answer scale), picks (the gaps of
+the summary, the change since the previous campaign) and sorts. The open-text answers are read
+here too: the analysis never looks at texts; whose texts may be shown it decides (hidden roles).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app.analysis.results import (
     CampaignAnalysis,
     Gap,
+    OptionResult,
     QuestionResult,
     Requirement,
     RequirementScore,
@@ -34,6 +35,29 @@ from app.vocabulary import ROLES
 SUMMARY_EXTRA_GAPS = 4
 #: How many open answers per question the results page shows (the export has them all).
 OPEN_ANSWERS_SHOWN = 100
+#: How many gaps the summary shows before the rest are folded away.
+SUMMARY_VISIBLE_GAPS = 5
+
+
+@dataclass(frozen=True)
+class ScaleGroup:
+    """The questions of a construct that share one answer scale (the same options), with
+    those options: each group gets its own legend and table columns."""
+
+    options: tuple[OptionResult, ...]
+    questions: tuple[QuestionResult, ...]
+    ordinal: bool
+
+
+@dataclass(frozen=True)
+class BaseNote:
+    """Why a question's positive share differs from its positive options' shares: «не знаю»
+    answers are not part of its base (docs/methodology.md)."""
+
+    role: str
+    positive_share: float | None
+    unknown_share: float | None
+    positive_options: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -50,6 +74,26 @@ class ConstructBlock:
     @property
     def has_key_gap(self) -> bool:
         return any(gap.key for gap in self.gaps)
+
+    @property
+    def scale_groups(self) -> tuple[ScaleGroup, ...]:
+        """Return the questions grouped by answer scale, in the roles' order (hidden ones,
+        which show no options, with the first group)."""
+        return scale_groups(self.questions)
+
+    @property
+    def has_segments(self) -> bool:
+        """True when a question of the block has a breakdown by group to show."""
+        return any(q.segment_breakdown and q.segment_breakdown.cells for q in self.questions)
+
+    @property
+    def base_notes(self) -> tuple[BaseNote, ...]:
+        """Return a note for each shown ordinal question with «не знаю» answers."""
+        return tuple(
+            BaseNote(q.role, q.positive_share, q.unknown_share,
+                     tuple(o.text for o in q.options if o.positive))
+            for q in self.questions if q.ordinal and q.unknown_count and not q.hidden
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -72,8 +116,7 @@ class GapItem:
     multiple-choice gap) with the words that explain its p-value."""
 
     anchor: str
-    title: str  # the topic's title (or the question's text outside any topic)
-    question: str  # the first role's question text
+    title: str  # the construct's name (CampaignAnalysis.construct_name)
     option_text: str | None
     role_a: str
     role_b: str
@@ -110,6 +153,41 @@ class ResultsPage:
     open_answers: tuple[OpenAnswers, ...] = ()
     changes: Mapping[tuple[str, str], Any] = field(default_factory=dict)
 
+    @property
+    def blocks(self) -> tuple[ConstructBlock, ...]:
+        """Return every construct block of the page, in the page's order."""
+        return (
+            tuple(c for r in self.requirements for t in r.topics for c in t.constructs)
+            + self.others
+        )
+
+    @property
+    def summary_shown(self) -> tuple[GapItem, ...]:
+        """Return the summary's first gaps, shown; the others are folded."""
+        return self.summary[:SUMMARY_VISIBLE_GAPS]
+
+    @property
+    def summary_folded(self) -> tuple[GapItem, ...]:
+        return self.summary[SUMMARY_VISIBLE_GAPS:]
+
+
+def scale_groups(questions: Sequence[QuestionResult]) -> tuple[ScaleGroup, ...]:
+    """Return ``questions`` grouped by their options' keys, first appearance first; a hidden
+    question (no options published) joins the first group."""
+    groups: dict[tuple[str, ...], list[QuestionResult]] = {}
+    hidden = [q for q in questions if q.hidden]
+    for question in questions:
+        if not question.hidden:
+            groups.setdefault(tuple(o.key for o in question.options), []).append(question)
+    if not groups:
+        return (ScaleGroup((), tuple(questions), False),)
+    result = []
+    for index, members in enumerate(groups.values()):
+        shown = members + hidden if index == 0 else members
+        ordered = tuple(q for q in questions if q in shown)
+        result.append(ScaleGroup(members[0].options, ordered, members[0].ordinal))
+    return tuple(result)
+
 
 def _kind(question: QuestionResult) -> str:
     if question.type == "text":
@@ -141,7 +219,11 @@ def _blocks(
             gaps = analysis.gaps_for_construct(question.measures)
         else:
             members, gaps = (question,), ()
-        blocks.append(ConstructBlock(anchor, question.text, _kind(question), members, gaps))
+        # Several groups' questions go by the construct's name, one question by its own text.
+        title = analysis.construct_name(question.measures or "") if len(members) > 1 else None
+        blocks.append(
+            ConstructBlock(anchor, title or question.text, _kind(question), members, gaps)
+        )
     return tuple(blocks)
 
 
@@ -149,30 +231,26 @@ def _significant(p_value: float | None, analysis: CampaignAnalysis) -> bool | No
     return analysis.thresholds.is_significant(p_value)
 
 
-def gap_summary(
-    analysis: CampaignAnalysis, titles: Mapping[str, tuple[str, str]]
-) -> tuple[GapItem, ...]:
+def gap_summary(analysis: CampaignAnalysis) -> tuple[GapItem, ...]:
     """Return the summary's gaps: every key gap by size (largest first), then the largest
-    ``SUMMARY_EXTRA_GAPS`` others. A multiple-choice gap gives one item per option gap.
-
-    ``titles`` maps a construct id to (topic title, first question's text).
-    """
+    ``SUMMARY_EXTRA_GAPS`` others. A multiple-choice gap gives one item per option gap. Each
+    is called by its construct's name."""
     items: list[GapItem] = []
     for gap in analysis.gaps:
-        title, question = titles.get(gap.construct, (gap.construct, ""))
+        title = analysis.construct_name(gap.construct)
         anchor = f"c-{gap.construct}"
         if gap.kind == "multiple":
             for option in gap.option_gaps:
                 if option.difference_pp is None:
                     continue
                 items.append(
-                    GapItem(anchor, title, question, option.option_text, gap.role_a, gap.role_b,
+                    GapItem(anchor, title, option.option_text, gap.role_a, gap.role_b,
                             option.percent_a, option.percent_b, option.difference_pp,
                             option.p_value, _significant(option.p_value, analysis), option.key)
                 )  # fmt: skip
         elif gap.difference_pp is not None:
             items.append(
-                GapItem(anchor, title, question, None, gap.role_a, gap.role_b, gap.share_a,
+                GapItem(anchor, title, None, gap.role_a, gap.role_b, gap.share_a,
                         gap.share_b, gap.difference_pp, gap.p_value,
                         _significant(gap.p_value, analysis), gap.key)
             )  # fmt: skip
@@ -209,8 +287,8 @@ def open_answers(campaign: Campaign, limit: int = OPEN_ANSWERS_SHOWN) -> tuple[O
     Never in the order they arrived (docs/methodology.md, "Order and dates"): when there are
     more than ``limit``, the ones shown are those of the responses with the lowest random
     ``shuffle_key`` (a sample that does not depend on arrival), and they are shown sorted by
-    their text. For the working group only: the caller checks ``user.can_edit``. Questions of
-    every questionnaire version are merged by (role, key).
+    their text. Questions of every questionnaire version are merged by (role, key); the
+    caller drops the ones the analysis hides.
     """
     questions = db.session.execute(
         select(Response.role, Question.key, func.min(Question.number), func.min(Question.text),
@@ -239,12 +317,24 @@ def open_answers(campaign: Campaign, limit: int = OPEN_ANSWERS_SHOWN) -> tuple[O
     return tuple(result)
 
 
+def _texts_shown(analysis: CampaignAnalysis, group: OpenAnswers) -> bool:
+    """A role (or question) the analysis shows only as a count shows no texts either
+    (docs/methodology.md, «Приватність»)."""
+    if group.role in analysis.hidden_roles:
+        return False
+    try:
+        return analysis.question(group.role, group.key).hidden is None
+    except KeyError:  # a question of an older version only: the role's rule decides
+        return True
+
+
 def results_page(
     analysis: CampaignAnalysis, campaign: Campaign | None = None, user: User | None = None
 ) -> ResultsPage:
     """Return the results page's content: requirements with their topics and constructs,
-    the questions outside any topic, the gap summary and, for a member or admin ``user``, the
-    open answers of ``campaign`` (none of a role the analysis hides). Raises nothing."""
+    the questions outside any topic, the gap summary and, for a ``user`` who may see the
+    results (director, member, admin), the open answers of ``campaign`` (none of a role or
+    question the analysis hides). Raises nothing."""
     seen: set[str] = set()
     requirements = []
     topic_ids: set[str] = set()
@@ -263,24 +353,14 @@ def results_page(
         )  # fmt: skip
     leftovers = [q for q in analysis.questions if q.topic not in topic_ids]
     others = _blocks(leftovers, analysis, seen)
-    topic_titles = {t.id: t.title for r in analysis.requirements for t in r.topics}
-    titles: dict[str, tuple[str, str]] = {}
-    for question in analysis.questions:
-        if question.measures and question.measures not in titles:
-            topic_title = topic_titles.get(question.topic or "")
-            titles[question.measures] = (
-                topic_title or question.text,
-                question.text if topic_title else "",
-            )
-    answers = open_answers(campaign) if campaign is not None and user and user.can_edit else ()
-    # A role shown only as a count shows no texts either (docs/methodology.md, «Приватність»).
-    answers = tuple(group for group in answers if group.role not in analysis.hidden_roles)
+    answers = open_answers(campaign) if campaign is not None and user else ()
+    answers = tuple(group for group in answers if _texts_shown(analysis, group))
     roles = tuple(role for role in ROLES if role in {q.role for q in analysis.questions})
     return ResultsPage(
         analysis=analysis,
         requirements=tuple(requirements),
         others=others,
-        summary=gap_summary(analysis, titles),
+        summary=gap_summary(analysis),
         roles=roles,
         open_answers=answers,
         changes=question_changes(analysis),

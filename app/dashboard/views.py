@@ -1,8 +1,8 @@
 """Results, texts and export pages (staff).
 
-Every page 404s for a campaign of another school (``Campaign.visible_to``). Directors read;
-only members and admins post (texts, level override: 403 for a director) and download the
-responses (they hold open-text answers, which directors never see).
+Every page 404s for a campaign of another school (``Campaign.visible_to``). Directors read
+(the open answers too, on the results page); only members and admins post (texts, level
+override: 403 for a director) and download the responses.
 """
 
 from __future__ import annotations
@@ -50,6 +50,18 @@ def results(campaign_id: int) -> Any:
         level_justification=campaign.level_justification or "",
     )
     return _render_results(campaign, form)
+
+
+@bp.route("/campaigns/<int:campaign_id>/results/groups")
+@login_required
+def groups(campaign_id: int) -> Any:
+    """The breakdowns by group (class, …) of every question, with the small groups hidden:
+    on a page of their own, so that the results page stays light on a phone."""
+    from app.results.service import analyze_campaign
+
+    campaign = visible_campaign_or_404(campaign_id)
+    page = services.results_page(analyze_campaign(campaign))
+    return render_template("dashboard/groups.html", campaign=campaign, page=page, charts=charts)
 
 
 @bp.route("/campaigns/<int:campaign_id>/level", methods=["POST"])

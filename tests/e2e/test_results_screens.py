@@ -34,10 +34,10 @@ def screen(request, browser) -> Iterator[tuple[str, object]]:
         context.close()
 
 
-def log_in(page, base: str, email: str) -> None:
+def log_in(page, base: str, email: str, password: str = factories.PASSWORD) -> None:
     page.goto(f"{base}/login")
     page.locator("#email").fill(email)
-    page.locator("#password").fill(factories.PASSWORD)
+    page.locator("#password").fill(password)
     page.get_by_role("button", name="Увійти").click()
     page.wait_for_url(f"{base}/campaigns/")
 

@@ -54,6 +54,7 @@ DIRECTION_KEYS = (
     "language",
     "title",
     "requirements",
+    "constructs",
     "scales",
     "levels",
     "key_gap",
@@ -421,6 +422,7 @@ def check_direction(raw: Any, file: str) -> tuple[dict[str, Any] | None, list[Va
         )
     title = check.text(data, "title", "")
     requirements = _check_requirements(check, data)
+    constructs = _check_constructs(check, data)
     scales = _check_scales(check, data)
     levels = _check_levels(check, data)
     key_gap = _check_key_gap(check, data)
@@ -438,9 +440,27 @@ def check_direction(raw: Any, file: str) -> tuple[dict[str, Any] | None, list[Va
         "key_gap": key_gap,
         "min_group_size": min_group_size or DEFAULT_MIN_GROUP_SIZE,
     }
+    if constructs:
+        definition["constructs"] = constructs
     if translations:
         definition["translations"] = translations
     return definition, []
+
+
+def _check_constructs(check: Checker, data: MarkedDict) -> dict[str, str]:
+    """Return {construct id: name} of the optional ``constructs:`` mapping (the names the
+    results page gives the questions that share a ``measures:``)."""
+    if data.get("constructs") is None:
+        return {}
+    constructs = check.mapping(data["constructs"], data.line_of("constructs"), "constructs")
+    if constructs is None:
+        return {}
+    names = {}
+    for construct in constructs:
+        name = check.text(constructs, construct, "constructs")
+        if name:
+            names[str(construct)] = name
+    return names
 
 
 def _check_requirements(check: Checker, data: MarkedDict) -> list[dict[str, Any]]:
