@@ -155,3 +155,15 @@ def test_every_printed_difference_is_the_difference_of_the_printed_figures():
     gap = Gap("c", "ordinal", "students", "parents", "s1", "p1", 71, 80, 52.1, 76.3, -24.1,
               9.0, 0.001, 0.3, "chi2", True)  # fmt: skip
     assert option.printed_difference_pp == gap.printed_difference_pp == -24.2
+
+
+def test_no_page_prints_the_unrounded_difference():
+    # the pages and the довідка print printed_difference_pp; difference_pp only judges key gaps
+    printed = re.compile(r"pp\([\w.]*\.difference_pp\)|format_pp\([\w.]*\.difference_pp")
+    offenders = [
+        f"{path.relative_to(APP)}:{number}"
+        for path in sorted([*APP.rglob("*.py"), *APP.rglob("*.html")])
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if printed.search(line)
+    ]
+    assert offenders == []

@@ -122,7 +122,7 @@ class GapItem:
     role_b: str
     share_a: float | None
     share_b: float | None
-    difference_pp: float
+    printed_difference_pp: float  # share_a − share_b of the printed shares
     p_value: float | None
     significant: bool | None  # None: nothing to test
     key: bool
@@ -245,16 +245,16 @@ def gap_summary(analysis: CampaignAnalysis) -> tuple[GapItem, ...]:
                     continue
                 items.append(
                     GapItem(anchor, title, option.option_text, gap.role_a, gap.role_b,
-                            option.percent_a, option.percent_b, option.difference_pp,
+                            option.percent_a, option.percent_b, option.printed_difference_pp or 0.0,
                             option.p_value, _significant(option.p_value, analysis), option.key)
                 )  # fmt: skip
         elif gap.difference_pp is not None:
             items.append(
                 GapItem(anchor, title, None, gap.role_a, gap.role_b, gap.share_a,
-                        gap.share_b, gap.difference_pp, gap.p_value,
+                        gap.share_b, gap.printed_difference_pp or 0.0, gap.p_value,
                         _significant(gap.p_value, analysis), gap.key)
             )  # fmt: skip
-    items.sort(key=lambda item: (not item.key, -abs(item.difference_pp)))
+    items.sort(key=lambda item: (not item.key, -abs(item.printed_difference_pp)))
     key_count = sum(1 for item in items if item.key)
     return tuple(items[: key_count + SUMMARY_EXTRA_GAPS])
 
