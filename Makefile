@@ -39,7 +39,7 @@ demo: $(STAMP) $(COMPILED)
 
 ## make test: the checks of `make lint`, then the whole suite on SQLite, then again on
 ## PostgreSQL when it is reachable (required in CI).
-test: lint node_modules/.package-lock.json
+test: node_modules/.package-lock.json lint
 	$(BIN)/pytest
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_URL)"; then \
 		echo "== the suite again on PostgreSQL ($(PG_URL))"; \
